@@ -19,10 +19,10 @@ export function positionOf(
   path: (string | number)[],
 ): { line: number; col: number } {
   for (let depth = path.length; depth >= 0; depth--) {
-    const node = document.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    const prefix = path.slice(0, depth);
+    const node = document.getIn(prefix, true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) {
-      const keyNode = depth === path.length ? keyNodeOf(document, path) : undefined;
-      return lines.linePos((keyNode ?? node).range![0]);
+      return lines.linePos((keyNodeOf(document, prefix) ?? node).range![0]);
     }
   }
   return { line: 1, col: 1 };
@@ -79,7 +79,10 @@ function fromZodIssue(issue: z.core.$ZodIssue, schema: z.ZodType, prefix: Proper
     if (deepest && depth(deepest) > 0) return deepest.flatMap((inner) => fromZodIssue(inner, schema, path));
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return [{ path, message: `required: ${issue.message}` }];
+    return [{ path, message: `required: expected ${issue.expected}` }];
+  }
+  if (issue.code === 'invalid_key') {
+    return issue.issues.map((inner) => ({ path, message: inner.message }));
   }
   return [{ path, message: issue.message }];
 }
