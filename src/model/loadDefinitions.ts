@@ -11,12 +11,11 @@ import type { CubeModel } from './types.ts';
 export function parseDefinition(text: string, file: string, env: NodeJS.ProcessEnv = process.env): CubeModel[] {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const messages = document.errors.map((error) => {
-      const { line, col } = lines.linePos(error.pos[0]);
-      return `${file}:${line}:${col}: ${error.message.split('\n')[0]}`;
-    });
-    throw new CubeError('DEFINITION_INVALID', messages.join('\n'));
+  const syntaxError = document.errors[0];
+  if (syntaxError) {
+    // Later syntax errors are mostly echoes of the first.
+    const { line, col } = lines.linePos(syntaxError.pos[0]);
+    throw new CubeError('DEFINITION_INVALID', `${file}:${line}:${col}: ${syntaxError.message.split('\n')[0]}`);
   }
   const parsed = DefinitionFileSchema.safeParse(document.toJS());
   if (!parsed.success) {
