@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * Writes that survive a crash at any moment: data is fsynced before the rename that
+ * publishes it, and the folder is fsynced after, so a reader sees the old state or
+ * the complete new one, never a torn file.
+ */
+export async function writeFileSynced(path: string, bytes: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function syncFolder(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `path` atomically with `text` via a synced sibling temp file. */
+export async function replaceFileSynced(path: string, text: string, pid: number): Promise<void> {
+  const temp = `${path}.tmp-${pid}`;
+  // Left by a killed writer whose pid has come round again.
+  await rm(temp, { force: true });
+  await writeFileSynced(temp, text);
+  await rename(temp, path);
+  await syncFolder(dirname(path));
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
