@@ -1,0 +1,109 @@
+import { CubeError } from '../errors.ts';
+import { cubePartials, type PartialSpec } from '../model/partials.ts';
+import { levelKey, type CubeModel, type DimensionModel } from '../model/types.ts';
+import type { PlannedCuboid } from '../plan/types.ts';
+import { groupingSets, type GroupingSets } from './groupingSets.ts';
+import type { ScanColumns } from './scanColumns.ts';
+
+/**
+ * What the cuboid scan's first stage produces, and which of its rows each cuboid
+ * reads. Levels are grouped by their codes (see scanDimensions). One grouping set per
+ * cuboid (its "cells set"), extended by
+ * - the semi-additive period (the finest level of its dimension) when the cube has
+ *   semi-additive measures, so each cell keeps one value per period for stage 2;
+ * - one "value set" (cuboid ∪ {value}) per distinct-count expression that cannot be
+ *   counted in the cells set: HLL registers always, exact distincts when the period
+ *   makes the cells set finer than the cuboid. Its rows are the cell's distinct values.
+ * Otherwise exact distincts are DuckDB's own count(DISTINCT …) in the cells set, which
+ * is several times faster than materialising the values.
+ */
+export interface ScanShape {
+  model: CubeModel;
+  columns: ScanColumns;
+  partials: PartialSpec[];
+  /** Code column of the semi-additive period (the finest level of its dimension), if the cube has one. */
+  period: { column: string } | undefined;
+  grouping: GroupingSets;
+  /** Stage-1 aggregate SQL → its column, shared by partials that aggregate alike. */
+  aggregates: Map<string, string>;
+}
+
+/** What the row-set helpers below need: the shape before its grouping is known. */
+type ShapeBase = Pick<ScanShape, 'model' | 'columns' | 'period'>;
+
+export function scanShape(model: CubeModel, columns: ScanColumns, cuboids: readonly PlannedCuboid[]): ScanShape {
+  const base: ShapeBase = { model, columns, period: periodOf(model, columns) };
+  const partials = cubePartials(model.measures);
+  const counted = partials.filter((partial) => needsValueSet(base, partial));
+  const grouping = groupingSets(cuboids.flatMap((cuboid) => [cellsSet(base, cuboid), ...counted.map((partial) => valueSet(base, cuboid, partial))]));
+  const aggregates = new Map<string, string>();
+  for (const partial of partials) {
+    const sql = stageAggregate(base, partial);
+    if (sql !== undefined && !aggregates.has(sql)) aggregates.set(sql, `a${aggregates.size}`);
+  }
+  return { ...base, partials, grouping, aggregates };
+}
+
+export function groupedDimensions(model: CubeModel, cuboid: PlannedCuboid): DimensionModel[] {
+  return model.dimensions.filter((dimension) => cuboid.levels[dimension.name] !== undefined);
+}
+
+/** The cuboid's own grouping keys: the code column of each grouped level, in model dimension order. */
+export function keysOf(shape: ShapeBase, cuboid: PlannedCuboid): string[] {
+  return groupedDimensions(shape.model, cuboid).map((dimension) => shape.columns.code.get(levelKey(dimension.name, cuboid.levels[dimension.name]!))!);
+}
+
+export function cellsSet(shape: ShapeBase, cuboid: PlannedCuboid): string[] {
+  return unique([...keysOf(shape, cuboid), ...(shape.period ? [shape.period.column] : [])]);
+}
+
+export function needsValueSet(shape: ShapeBase, partial: PartialSpec): boolean {
+  return partial.role === 'hll' || (partial.role === 'distinct' && shape.period !== undefined);
+}
+
+export function valueSet(shape: ShapeBase, cuboid: PlannedCuboid, partial: PartialSpec): string[] {
+  return unique([...keysOf(shape, cuboid), valueColumn(shape, partial)]);
+}
+
+export function valueColumn(shape: ShapeBase, partial: PartialSpec): string {
+  return shape.columns.value.get(partial.measure)!;
+}
+
+/** The stage-1 aggregate a partial is folded from in stage 2; undefined when it comes from a value set. */
+export function stageAggregate(shape: ShapeBase, partial: PartialSpec): string | undefined {
+  const value = () => valueColumn(shape, partial);
+  switch (partial.role) {
+    case 'sum':
+    case 'last':
+      return `sum(${value()})`;
+    case 'count':
+      return shape.columns.value.has(partial.measure) ? `count(${value()})` : 'count(*)';
+    case 'min':
+      return `min(${value()})`;
+    case 'max':
+      return `max(${value()})`;
+    case 'distinct':
+      return needsValueSet(shape, partial) ? undefined : `count(DISTINCT ${value()})`;
+    case 'period':
+    case 'hll':
+      return undefined;
+  }
+}
+
+function periodOf(model: CubeModel, columns: ScanColumns): ScanShape['period'] {
+  const dimensions = unique(model.measures.flatMap((measure) => (measure.semiAdditive ? [measure.semiAdditive.dimension] : [])));
+  if (dimensions.length === 0) return undefined;
+  if (dimensions.length > 1) {
+    throw new CubeError(
+      'DEFINITION_INVALID',
+      `${model.file}: cubes.${model.name}.measures: semi-additive measures over different dimensions (${dimensions.join(', ')}) are not supported`,
+      { path: `cubes.${model.name}.measures`, hint: 'make every semiAdditive measure of a cube use the same dimension' },
+    );
+  }
+  const dimension = model.dimensions.find((candidate) => candidate.name === dimensions[0])!;
+  return { column: columns.code.get(levelKey(dimension.name, dimension.finest))! };
+}
+
+export function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
