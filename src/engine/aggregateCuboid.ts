@@ -1,0 +1,37 @@
+import type { CuboidData } from '../model/data.ts';
+import type { PartialSpec } from '../model/partials.ts';
+import type { Filter } from '../model/query.ts';
+import { foldCells, type CellSet } from './cells.ts';
+import { compileFilters, rowFilter } from './filterProgram.ts';
+import { groupRows } from './groupRows.ts';
+import { rowScratch } from './rowScratch.ts';
+import type { LoadedCube } from './loadedCube.ts';
+import type { ResolvedQuery } from './resolveQuery.ts';
+
+/**
+ * The aggregation core: a covering cuboid → the query's cells. Filter masks reject
+ * rows, codes roll up through the composed child→parent maps into group keys, and the
+ * fold kernels merge each row's partials into its cell.
+ */
+export function aggregateCuboid(
+  cube: LoadedCube,
+  resolved: ResolvedQuery,
+  cuboid: CuboidData,
+  specs: readonly PartialSpec[],
+  filters: readonly Filter[] = resolved.query.filters,
+): CellSet {
+  const levelOf = (dimension: { name: string }) => {
+    const level = cuboid.levels[dimension.name];
+    if (level === undefined) throw new Error(`cuboid ${cuboid.name} does not group ${dimension.name}`);
+    return level;
+  };
+  const keys = resolved.groups.map(({ dimension, index }) => ({
+    codes: cuboid.codes[dimension.name]!,
+    map: cube.rollup(dimension, levelOf(dimension), index.level.name),
+    cardinality: index.size,
+  }));
+  const filter = rowFilter(compileFilters(cube, filters, levelOf), (name) => cuboid.codes[name]!);
+  const partials = { values: cuboid.partials, registers: cuboid.registers };
+  // The row groups live only until folded, so they go in the shared scratch buffer.
+  return foldCells(specs, partials, groupRows(keys, cuboid.rows, filter, rowScratch(cuboid.rows)));
+}

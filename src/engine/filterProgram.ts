@@ -1,0 +1,96 @@
+import { isLevelFilter, type Filter } from '../model/query.ts';
+import type { DimensionModel } from '../model/types.ts';
+import { filterMask } from './filterMask.ts';
+import type { RowFilter } from './groupRows.ts';
+import type { LoadedCube } from './loadedCube.ts';
+
+/**
+ * Filters compiled for one cuboid: every level filter becomes a member mask over the
+ * codes of the cuboid's level of its dimension (a filter on a coarser level goes through
+ * the roll-up map once, not per row). Filters on one dimension, however nested in
+ * and/or, merge into one mask; only groups spanning dimensions are evaluated per row.
+ */
+export type FilterNode =
+  | { kind: 'mask'; dimension: string; mask: Uint8Array }
+  | { kind: 'and' | 'or'; children: FilterNode[] };
+
+/** The query's filters (a conjunction) over cuboid codes; `levelOf` names the cuboid's level of a dimension. */
+export function compileFilters(
+  cube: LoadedCube,
+  filters: readonly Filter[],
+  levelOf: (dimension: DimensionModel) => string,
+): FilterNode {
+  const compile = (filter: Filter): FilterNode => {
+    if (!isLevelFilter(filter)) {
+      return 'and' in filter ? combine('and', filter.and.map(compile)) : combine('or', filter.or.map(compile));
+    }
+    const dimension = cube.dimension(filter.dimension)!;
+    const mask = filterMask(cube.level(dimension, filter.level), filter);
+    const map = cube.rollup(dimension, levelOf(dimension), filter.level);
+    return { kind: 'mask', dimension: dimension.name, mask: map === null ? mask : gather(mask, map) };
+  };
+  return combine('and', filters.map(compile));
+}
+
+function gather(mask: Uint8Array, map: Int32Array): Uint8Array {
+  const out = new Uint8Array(map.length);
+  for (let code = 0; code < map.length; code++) out[code] = mask[map[code]!]!;
+  return out;
+}
+
+function combine(kind: 'and' | 'or', nodes: FilterNode[]): FilterNode {
+  const identity = kind === 'and' ? 1 : 0;
+  const masks = new Map<string, Uint8Array>();
+  const rest: FilterNode[] = [];
+  for (const node of nodes) {
+    if (node.kind !== 'mask') {
+      rest.push(node);
+      continue;
+    }
+    const earlier = masks.get(node.dimension);
+    if (earlier === undefined) masks.set(node.dimension, Uint8Array.from(node.mask));
+    else if (kind === 'and') for (let code = 0; code < earlier.length; code++) earlier[code] &= node.mask[code]!;
+    else for (let code = 0; code < earlier.length; code++) earlier[code] |= node.mask[code]!;
+  }
+  const children: FilterNode[] = [];
+  for (const [dimension, mask] of masks) {
+    // A mask keeping every member changes nothing in an and; one keeping none changes nothing in an or.
+    if (!mask.every((bit) => bit === identity)) children.push({ kind: 'mask', dimension, mask });
+  }
+  children.push(...rest);
+  return children.length === 1 ? children[0]! : { kind, children };
+}
+
+/** The filter as grouping applies it: masks of the top-level conjunction, then what spans dimensions. */
+export function rowFilter(node: FilterNode, columns: (dimension: string) => Int32Array): RowFilter {
+  const children = node.kind === 'and' ? node.children : [node];
+  const masks = children.flatMap((child) => (child.kind === 'mask' ? [{ codes: columns(child.dimension), mask: child.mask }] : []));
+  const spanning = children.filter((child) => child.kind !== 'mask');
+  if (spanning.length === 0) return { masks };
+  const reject = (target: Int32Array) => {
+    for (const child of spanning) {
+      const kept = evaluate(child, columns, target.length);
+      // kept - 1 is 0 for a kept row and -1 for a rejected one: no branch.
+      for (let i = 0; i < target.length; i++) target[i] |= kept[i]! - 1;
+    }
+  };
+  return { masks, reject };
+}
+
+/** 1 per row the node keeps, 0 otherwise. */
+function evaluate(node: FilterNode, columns: (dimension: string) => Int32Array, rows: number): Uint8Array {
+  const out = new Uint8Array(rows);
+  if (node.kind === 'mask') {
+    const { mask } = node;
+    const codes = columns(node.dimension);
+    for (let i = 0; i < rows; i++) out[i] = mask[codes[i]!]!;
+    return out;
+  }
+  if (node.kind === 'and') out.fill(1);
+  for (const child of node.children) {
+    const kept = evaluate(child, columns, rows);
+    if (node.kind === 'and') for (let i = 0; i < rows; i++) out[i] &= kept[i]!;
+    else for (let i = 0; i < rows; i++) out[i] |= kept[i]!;
+  }
+  return out;
+}

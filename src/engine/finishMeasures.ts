@@ -1,0 +1,112 @@
+import { evaluateFormula } from '../model/formula.ts';
+import { hllEstimate } from '../model/hll.ts';
+import { HLL_REGISTERS, partialColumn } from '../model/partials.ts';
+import type { MeasureModel } from '../model/types.ts';
+import type { CellSet } from './cells.ts';
+import type { LoadedCube } from './loadedCube.ts';
+import type { RequestedMeasure } from './resolveQuery.ts';
+
+/**
+ * Finishing: partials → the numbers users see, one Float64Array per measure with NaN
+ * standing for null. avg = sum / count (null on no rows), min/max of no rows are null,
+ * formulas via evaluateFormula (null operand or division by zero → null), shares divide
+ * by the grand total or the parent cell.
+ */
+export function plainValues(
+  cube: LoadedCube,
+  measure: MeasureModel,
+  cells: CellSet,
+  memo: Map<string, Float64Array> = new Map(),
+): Float64Array {
+  const known = memo.get(measure.name);
+  if (known !== undefined) return known;
+  const values = computePlain(cube, measure, cells, memo);
+  memo.set(measure.name, values);
+  return values;
+}
+
+function computePlain(cube: LoadedCube, measure: MeasureModel, cells: CellSet, memo: Map<string, Float64Array>): Float64Array {
+  const partial = (role: Parameters<typeof partialColumn>[1]) => cells.values[partialColumn(measure.name, role)]!;
+  switch (measure.agg) {
+    case 'sum':
+      return partial(measure.semiAdditive ? 'last' : 'sum');
+    case 'count':
+      return partial('count');
+    case 'min':
+      return partial('min');
+    case 'max':
+      return partial('max');
+    case 'avg': {
+      const sum = partial('sum');
+      const count = partial('count');
+      return Float64Array.from(sum, (total, cell) => (count[cell]! === 0 ? NaN : total / count[cell]!));
+    }
+    case 'count_distinct':
+      return partial('distinct');
+    case 'count_distinct_approx': {
+      // The source answers approximate distinct counts exactly, as a `distinct` partial.
+      const registers = cells.registers[partialColumn(measure.name, 'hll')];
+      if (registers === undefined) return partial('distinct');
+      return Float64Array.from({ length: cells.size }, (_, cell) => hllEstimate(registers, cell * HLL_REGISTERS));
+    }
+    case 'calculated': {
+      const formula = cube.formula(measure);
+      const operands = new Map<string, Float64Array>();
+      let cell = 0;
+      const valueOf = (name: string): number | null => {
+        let column = operands.get(name);
+        if (column === undefined) {
+          column = plainValues(cube, cube.measure(name)!, cells, memo);
+          operands.set(name, column);
+        }
+        const value = column[cell]!;
+        return Number.isNaN(value) ? null : value;
+      };
+      const out = new Float64Array(cells.size);
+      for (; cell < cells.size; cell++) out[cell] = evaluateFormula(formula, valueOf) ?? NaN;
+      return out;
+    }
+  }
+}
+
+export function ratio(numerator: number, denominator: number): number {
+  return denominator === 0 || Number.isNaN(denominator) ? NaN : numerator / denominator;
+}
+
+/** The grand total and parent cells a query's shares divide by. */
+export interface ShareContext {
+  total: CellSet | undefined;
+  parent: { cells: CellSet; index: Int32Array } | undefined;
+}
+
+/**
+ * Finished columns of the requested measures over `cells`. `parentIndex` gives each
+ * cell's parent cell (null: the cells have no parent, like a topN's "Others" rows).
+ */
+export function finishColumns(
+  cube: LoadedCube,
+  measures: readonly RequestedMeasure[],
+  cells: CellSet,
+  context: ShareContext,
+  parentIndex: Int32Array | null,
+): Float64Array[] {
+  const memo = new Map<string, Float64Array>();
+  const totalMemo = new Map<string, Float64Array>();
+  const parentMemo = new Map<string, Float64Array>();
+  return measures.map(({ measure, variant }) => {
+    const plain = plainValues(cube, measure, cells, memo);
+    switch (variant) {
+      case undefined:
+        return plain;
+      case 'pctOfTotal': {
+        const total = plainValues(cube, measure, context.total!, totalMemo)[0]!;
+        return plain.map((value) => ratio(value, total));
+      }
+      case 'pctOfParent': {
+        if (parentIndex === null) return new Float64Array(cells.size).fill(NaN);
+        const parent = plainValues(cube, measure, context.parent!.cells, parentMemo);
+        return plain.map((value, cell) => ratio(value, parent[parentIndex[cell]!]!));
+      }
+    }
+  });
+}

@@ -1,0 +1,100 @@
+import type { PartialSpec } from '../model/partials.ts';
+import type { CellSet } from './cells.ts';
+import { finishColumns, ratio, type ShareContext } from './finishMeasures.ts';
+import { applyHaving } from './having.ts';
+import type { LoadedCube } from './loadedCube.ts';
+import { orderRows } from './orderRows.ts';
+import type { RequestedMeasure, ResolvedQuery } from './resolveQuery.ts';
+import { gatherRows, OTHERS_CODE, type RowTable } from './rowTable.ts';
+import { splitTopN } from './topN.ts';
+import { OTHERS_MEMBER, type QueryResult, type ResultColumn, type ResultValue } from './types.ts';
+
+/** What both answering paths hand over: the query's cells and the cells its shares divide by. */
+export interface Answer extends ShareContext {
+  cells: CellSet;
+  specs: readonly PartialSpec[];
+}
+
+/**
+ * Cells → QueryResult: finish, having, topN, order, offset/limit, totals. One
+ * implementation for both paths, so the cuboid and the source answer alike.
+ */
+export function shapeResult(cube: LoadedCube, resolved: ResolvedQuery, answer: Answer): Omit<QueryResult, 'meta'> {
+  const { query, groups, measures } = resolved;
+  const { cells } = answer;
+  const columns = finishColumns(cube, measures, cells, answer, answer.parent?.index ?? null);
+  const kept = applyHaving(resolved.having, columns, cells.size);
+
+  let table: RowTable;
+  if (resolved.topN === undefined) {
+    table = gatherRows(cells.codes, columns, kept);
+  } else {
+    const { top, others } = splitTopN(resolved.topN, groups, answer.specs, cells, kept, columns);
+    const tail =
+      others === undefined
+        ? undefined
+        : { size: others.size, codes: others.codes, columns: finishColumns(cube, measures, others, answer, null) };
+    table = gatherRows(cells.codes, columns, top, tail);
+  }
+
+  const levels = groups.map((group) => group.index);
+  const order = orderRows(resolved.order, levels, table);
+  const page = order.subarray(query.offset, query.offset + query.limit);
+  const names = [...groups.map((group) => group.index.key), ...measures.map((measure) => measure.ref)];
+  const rows = Array.from(page, (row) => {
+    const record: Record<string, ResultValue> = {};
+    levels.forEach((index, group) => {
+      const code = table.codes[group]![row]!;
+      record[names[group]!] = code === OTHERS_CODE ? OTHERS_MEMBER : (index.members[code] ?? null);
+    });
+    table.columns.forEach((column, position) => {
+      record[names[groups.length + position]!] = nullable(column[row]!);
+    });
+    return record;
+  });
+
+  return {
+    columns: resultColumns(resolved),
+    rows,
+    ...(query.totals ? { totals: totalsRow(cube, measures, answer) } : {}),
+    total: table.size,
+  };
+}
+
+function nullable(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+function totalsRow(cube: LoadedCube, measures: readonly RequestedMeasure[], answer: Answer): Record<string, number | null> {
+  const total = answer.total!;
+  const plain = finishColumns(cube, measures.map((measure) => ({ ...measure, variant: undefined })), total, answer, null);
+  const row: Record<string, number | null> = {};
+  measures.forEach((measure, position) => {
+    const value = plain[position]![0]!;
+    row[measure.ref] = nullable(measure.variant === undefined ? value : ratio(value, value));
+  });
+  return row;
+}
+
+function resultColumns(resolved: ResolvedQuery): ResultColumn[] {
+  return [
+    ...resolved.groups.map(({ dimension, index }): ResultColumn => ({
+      name: index.key,
+      kind: 'level',
+      type: 'string',
+      dimension: dimension.name,
+      level: index.level.name,
+    })),
+    ...resolved.measures.map(({ ref, measure, variant }): ResultColumn => {
+      const combine = variant === undefined ? combineOf(measure.agg, measure.semiAdditive !== undefined) : undefined;
+      return { name: ref, kind: 'measure', type: 'number', measure: measure.name, ...(combine ? { combine } : {}) };
+    }),
+  ];
+}
+
+function combineOf(agg: string, semiAdditive: boolean): ResultColumn['combine'] {
+  if (agg === 'sum') return semiAdditive ? undefined : 'sum';
+  if (agg === 'count') return 'sum';
+  if (agg === 'min' || agg === 'max') return agg;
+  return undefined;
+}
