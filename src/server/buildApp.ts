@@ -1,0 +1,46 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { CubeEngine } from '../engine/index.ts';
+import { negotiateFormats } from './formats/negotiation.ts';
+import { RequestError, toHttpError } from './httpError.ts';
+import { cubeRoutes } from './routes/cubes.ts';
+import { healthRoutes } from './routes/health.ts';
+import { olapRoutes } from './routes/olap.ts';
+import { queryRoutes } from './routes/query.ts';
+
+export interface AppOptions {
+  engine: CubeEngine;
+  logger?: FastifyServerOptions['logger'];
+  /** Largest request body in bytes (fastify's default, 1 MiB, when absent). */
+  bodyLimit?: number;
+}
+
+/**
+ * The REST API over one engine. It never listens, so tests drive it with inject()
+ * and serve() puts it on a socket. The engine's lifetime belongs to the caller.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+  });
+  negotiateFormats(app);
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toHttpError(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.code }, body.message);
+    return reply.code(status).type('application/json; charset=utf-8').send({ error: body });
+  });
+  app.setNotFoundHandler((request) => {
+    throw new RequestError(404, {
+      code: 'ROUTE_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    });
+  });
+
+  healthRoutes(app, options.engine);
+  cubeRoutes(app, options.engine);
+  queryRoutes(app, options.engine);
+  olapRoutes(app, options.engine);
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { CubeEngine } from '../../engine/index.ts';
+import { CubeQuerySchema } from '../../model/query.ts';
+import { RESULT_FORMATS } from '../formats/negotiate.ts';
+import { sendResult } from '../formats/sendResult.ts';
+import { parseInput, parseJsonParam } from '../parseInput.ts';
+
+/** GET /v1/explain carries the query as URL-encoded JSON in `q`. */
+const ExplainParams = z.object({ q: z.string().min(1) }).strict();
+
+export function queryRoutes(app: FastifyInstance, engine: CubeEngine): void {
+  app.post('/v1/query', { config: { formats: RESULT_FORMATS } }, async (request, reply) => {
+    const result = await engine.query(parseInput(CubeQuerySchema, request.body));
+    return sendResult(reply, request.format, result);
+  });
+
+  app.get('/v1/explain', async (request) => {
+    const { q } = parseInput(ExplainParams, request.query);
+    return { explain: engine.explain(parseInput(CubeQuerySchema, parseJsonParam(q, 'q'), 'q')) };
+  });
+
+  app.post('/v1/explain', async (request) => ({
+    explain: engine.explain(parseInput(CubeQuerySchema, request.body)),
+  }));
+}
