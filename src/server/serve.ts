@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'f
 import { CubeEngine } from '../engine/index.ts';
 import { isCubeError } from '../errors.ts';
 import { loadDefinitions } from '../model/loadDefinitions.ts';
+import type { CubeModel } from '../model/types.ts';
 import { isStale, listCubes, readCube } from '../store/index.ts';
 import { buildApp } from './buildApp.ts';
 
@@ -55,14 +56,15 @@ export async function serve(options: ServeOptions): Promise<Server> {
  * Serves what was built, not what is defined: a cube built from an older definition
  * keeps serving its built version (its manifest carries its model) until it is
  * rebuilt; a defined cube that was never built, or whose files are unreadable, is
- * skipped so the others stay available.
+ * skipped so the others stay available. A broken definition file does not stop
+ * the server either: what was built from the last good one keeps serving.
  */
 async function loadBuiltCubes(
   engine: CubeEngine,
   { definitionsDir, cubesDir }: Pick<ServeOptions, 'definitionsDir' | 'cubesDir'>,
   log: FastifyBaseLogger,
 ): Promise<void> {
-  const definitions = new Map((await loadDefinitions(definitionsDir)).map((model) => [model.name, model]));
+  const definitions = new Map((await definedCubes(definitionsDir, log)).map((model) => [model.name, model]));
   const built = new Set(await listCubes(cubesDir));
   for (const name of definitions.keys()) {
     if (!built.has(name)) log.warn({ cube: name }, `cube ${name} is not built; skipped (run arrowcube build)`);
@@ -82,5 +84,15 @@ async function loadBuiltCubes(
       if (!isCubeError(error)) throw error;
       log.error({ cube: name, code: error.code }, `cube ${name} skipped: ${error.message}`);
     }
+  }
+}
+
+async function definedCubes(definitionsDir: string, log: FastifyBaseLogger): Promise<CubeModel[]> {
+  try {
+    return await loadDefinitions(definitionsDir);
+  } catch (error) {
+    if (!isCubeError(error)) throw error;
+    log.error({ code: error.code }, `definitions not loaded, serving the built cubes as they are: ${error.message}`);
+    return [];
   }
 }

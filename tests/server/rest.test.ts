@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataType, tableFromIPC } from 'apache-arrow';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -400,5 +403,20 @@ describe('serve on a real socket', () => {
       await server.close();
     }
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('keeps serving the built cubes when a definition file is broken', async () => {
+    const definitionsDir = await mkdtemp(join(tmpdir(), 'arrowcube-broken-defs-'));
+    await writeFile(join(definitionsDir, 'bank.yaml'), 'cubes:\n  transactions: { source: 42 }\n');
+    const logLines: string[] = [];
+    const logger = { level: 'warn', stream: { write: (line: string) => void logLines.push(line) } };
+    const server = await serve({ definitionsDir, cubesDir: fixture.cubesDir, port: 0, logger });
+    try {
+      expect(logLines.join('\n')).toContain('definitions not loaded, serving the built cubes as they are');
+      const health = await (await fetch(`${server.url}/healthz`)).json();
+      expect(health).toEqual({ status: 'ok', cubes: [{ name: 'transactions', version: fixture.cube.version }] });
+    } finally {
+      await server.close();
+    }
   });
 });
