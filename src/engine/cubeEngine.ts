@@ -2,6 +2,7 @@ import { CubeError } from '../errors.ts';
 import { suggestion } from '../model/closest.ts';
 import type { CubeData } from '../model/data.ts';
 import { partialsOf } from '../model/partials.ts';
+import { parseInput } from '../model/parseInput.ts';
 import { CubeQuerySchema, type CubeQuery } from '../model/query.ts';
 import type { CubeModel } from '../model/types.ts';
 import { routeQuery, type ExplainEntry, type Route } from '../plan/route.ts';
@@ -154,11 +155,5 @@ function sameSource(a: CubeModel, b: CubeModel): boolean {
 
 /** Input → CubeQuery, or QUERY_INVALID at the first problem's path. */
 export function parseQuery(input: unknown): CubeQuery {
-  const parsed = CubeQuerySchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
-  throw new CubeError('QUERY_INVALID', issue.message, path === '' ? {} : { path });
+  return parseInput(CubeQuerySchema, input);
 }

@@ -52,7 +52,7 @@ describe('validation against the model', () => {
     [{ ...base, having: [{ measure: 'sales', op: 'gt', values: [1] }] }, 'QUERY_INVALID', 'having[0].measure', 'amount'],
     [{ ...base, levels: { time: 'year' }, topN: { dimension: 'store', n: 2, by: 'amount' } }, 'QUERY_INVALID', 'topN.dimension', 'time'],
     [{ ...base, limit: -1 }, 'QUERY_INVALID', 'limit', undefined],
-    [{ ...base, levels: { store: 'city' }, extra: true }, 'QUERY_INVALID', undefined, undefined],
+    [{ ...base, levels: { store: 'city' }, extra: true }, 'QUERY_INVALID', 'extra', 'remove extra'],
   ])('rejects %j with %s at %s', async (input, code, path, hint) => {
     const error = await errorOf(() => engine.query(input));
     expect(error.code).toBe(code);
