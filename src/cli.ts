@@ -39,11 +39,11 @@ function parse<T extends Options>(args: string[], options: T, positionals = fals
   }
 }
 
-function positiveInt(value: string | undefined, flag: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function wholeNumber(value: string | undefined, flag: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const parsed = Number(value.replaceAll('_', ''));
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > max) {
-    throw new UsageError(`--${flag} expects a whole number from 0 to ${max}, got "${value}"`);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`--${flag} expects a whole number from ${min} to ${max}, got "${value}"`);
   }
   return parsed;
 }
@@ -53,8 +53,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     const { values } = parse(args, seeding);
     const { seedFromCli } = await import('./cliCommands.ts');
     await seedFromCli({
-      rows: positiveInt(values.rows, 'rows', -1),
-      seed: positiveInt(values.seed, 'seed', -1),
+      rows: wholeNumber(values.rows, 'rows', -1, 1),
+      seed: wholeNumber(values.seed, 'seed', -1, 0),
       out: values.out,
     });
   },
@@ -70,15 +70,15 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       definitionsDir: values.definitions,
       cubesDir: values.cubes,
       host: values.host,
-      port: positiveInt(values.port, 'port', 4000, 65535),
+      port: wholeNumber(values.port, 'port', 4000, 0, 65535),
     });
   },
   async start(args) {
     const { values } = parse(args, { ...common, ...listen, ...seeding });
     const { seedFromCli, buildFromCli, serveFromCli } = await import('./cliCommands.ts');
     await seedFromCli({
-      rows: positiveInt(values.rows, 'rows', -1),
-      seed: positiveInt(values.seed, 'seed', -1),
+      rows: wholeNumber(values.rows, 'rows', -1, 1),
+      seed: wholeNumber(values.seed, 'seed', -1, 0),
       out: values.out,
       ifMissing: true,
     });
@@ -87,7 +87,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       definitionsDir: values.definitions,
       cubesDir: values.cubes,
       host: values.host,
-      port: positiveInt(values.port, 'port', 4000, 65535),
+      port: wholeNumber(values.port, 'port', 4000, 0, 65535),
     });
   },
   async query(args) {

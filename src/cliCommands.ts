@@ -133,9 +133,9 @@ export async function queryFromCli(options: { cubesDir: string; query: unknown; 
   try {
     const names = await listCubes(options.cubesDir);
     const wanted = (options.query as { cube?: unknown })?.cube;
-    for (const name of names.filter((candidate) => typeof wanted !== 'string' || candidate === wanted)) {
-      engine.load(await readCube(options.cubesDir, name));
-    }
+    // Only the asked-for cube is read; any other name lets the engine say what is there.
+    const loaded = typeof wanted === 'string' && names.includes(wanted) ? [wanted] : names;
+    for (const name of loaded) engine.load(await readCube(options.cubesDir, name));
     const result = await engine.query(options.query);
     process.stdout.write(options.format === 'csv' ? resultToCsv(result) : `${JSON.stringify(result, null, 2)}\n`);
   } finally {
