@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CubeEngine } from '../engine/index.ts';
 import { negotiateFormats } from './formats/negotiation.ts';
+import { playgroundRoutes } from './graphql/playgroundRoutes.ts';
+import { registerGraphQL } from './graphql/registerGraphQL.ts';
 import { RequestError, toHttpError } from './httpError.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -15,8 +17,9 @@ export interface AppOptions {
 }
 
 /**
- * The REST API over one engine. It never listens, so tests drive it with inject()
- * and serve() puts it on a socket. The engine's lifetime belongs to the caller.
+ * The REST and GraphQL APIs (and the GraphiQL playground) over one engine. It never
+ * listens, so tests drive it with inject() and serve() puts it on a socket. The
+ * engine's lifetime belongs to the caller.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
@@ -42,5 +45,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   cubeRoutes(app, options.engine);
   queryRoutes(app, options.engine);
   olapRoutes(app, options.engine);
+  registerGraphQL(app, options.engine);
+  playgroundRoutes(app);
   return app;
 }

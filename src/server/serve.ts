@@ -37,6 +37,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   try {
     await loadBuiltCubes(engine, options, app.log);
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4000 });
+    app.log.info(`GraphQL at ${url}/graphql, playground at ${url}/graphiql`);
     return {
       app,
       url,

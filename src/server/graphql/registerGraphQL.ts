@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql/index.js';
+import mercurius from 'mercurius';
+import type { CubeEngine } from '../../engine/index.ts';
+import { cubeSchema } from './cubeSchema.ts';
+import { CUBE_VERSION_CHANGED, versionChanges } from './cubeVersionChanged.ts';
+import { formatGraphQLError } from './formatErrors.ts';
+import { MAX_QUERY_DEPTH, maxCubeQueries } from './queryCost.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Rebuilds the GraphQL schema now if the engine's loaded cubes changed, and tells
+     * `cubeVersionChanged` subscribers; true when something changed. It also runs
+     * before every GraphQL request and, once GraphQL was used, every second.
+     */
+    refreshGraphQLSchema(): boolean;
+  }
+}
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** How often loaded versions are compared once GraphQL is in use (for subscribers). */
+const WATCH_INTERVAL_MS = 1000;
+
+/**
+ * GraphQL at /graphql over the same engine as REST (mercurius, JIT-compiled after the
+ * first run of a query; subscriptions over WebSocket on the same path). The schema is
+ * generated from the loaded cubes and rebuilt whenever a cube version was loaded since
+ * (engine.cubes() compared by name and version: cheap, and no engine hook needed).
+ */
+export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void {
+  void app.register(mercurius, {
+    // Built lazily: the first GraphQL request builds the schema of the cubes loaded by then.
+    schema: cubeSchema(engine, []),
+    path: GRAPHQL_PATH,
+    graphiql: false,
+    jit: 1,
+    subscription: true,
+    queryDepth: MAX_QUERY_DEPTH,
+    validationRules: [maxCubeQueries()],
+    // Automatic persisted queries: front ends send a query's sha256 instead of its text.
+    persistedQueryProvider: mercurius.persistedQueryDefaults.automatic(),
+    errorFormatter: (execution, context) => {
+      const log = context.reply?.log ?? context.app?.log;
+      // Mercurius wraps syntax, validation and depth errors in one MER_ERR_GQL_VALIDATION (status 400): unwrap them.
+      let statusCode = (execution as { statusCode?: number }).statusCode;
+      const errors = (execution.errors ?? []).flatMap((error): GraphQLError[] => {
+        const original = error.originalError as { errors?: unknown; statusCode?: unknown } | undefined;
+        if (!Array.isArray(original?.errors)) return [error];
+        if (typeof original.statusCode === 'number') statusCode ??= original.statusCode;
+        return (original.errors as Array<GraphQLError | (Error & { code?: string })>).map((nested) => {
+          if (nested instanceof GraphQLError) return nested;
+          const extensions =
+            nested.code === 'MER_ERR_GQL_QUERY_DEPTH'
+              ? { code: 'QUERY_TOO_DEEP', hint: `nest fields at most ${MAX_QUERY_DEPTH} deep` }
+              : { code: nested.code ?? 'GRAPHQL_VALIDATION_FAILED' };
+          return new GraphQLError(nested.message, { extensions });
+        });
+      });
+      return mercurius.defaultErrorFormatter(
+        { ...execution, ...(statusCode === undefined ? {} : { statusCode }), errors: errors.map((error) => formatGraphQLError(error, log)) },
+        context,
+      );
+    },
+  });
+
+  let versions: Map<string, string> | undefined;
+  let watch: NodeJS.Timeout | undefined;
+  const refreshSchema = (): boolean => {
+    const cubes = engine.cubes();
+    const changes = versionChanges(versions ?? new Map(), cubes);
+    if (versions !== undefined && changes.length === 0) return false;
+    app.graphql.replaceSchema(cubeSchema(engine, cubes));
+    versions = new Map(cubes.map((cube) => [cube.model.name, cube.version]));
+    for (const change of changes) {
+      app.graphql.pubsub.publish({ topic: CUBE_VERSION_CHANGED, payload: { cubeVersionChanged: change } });
+    }
+    watch ??= setInterval(() => {
+      try {
+        refreshSchema();
+      } catch (error) {
+        app.log.error({ err: error }, 'graphql schema refresh failed');
+      }
+    }, WATCH_INTERVAL_MS).unref();
+    return true;
+  };
+
+  app.decorate('refreshGraphQLSchema', refreshSchema);
+  app.addHook('onRequest', async (request) => {
+    if (request.url === GRAPHQL_PATH || request.url.startsWith(`${GRAPHQL_PATH}?`)) refreshSchema();
+  });
+  app.addHook('onClose', async () => clearInterval(watch));
+}

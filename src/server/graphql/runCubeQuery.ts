@@ -1,0 +1,40 @@
+import { parseQuery, type CubeEngine, type QueryResult } from '../../engine/index.ts';
+import { parseMeasureRef, type CubeQuery, type CubeQueryInput } from '../../model/query.ts';
+import type { CubeModel } from '../../model/types.ts';
+import { selectedResultFields, type SelectionInfo } from './selection.ts';
+
+/** What a cube's result fields resolve from: the query as it ran, and its answer. */
+export interface ResultSource {
+  query: CubeQuery;
+  result: QueryResult;
+}
+
+/** Runs a query on the one engine REST also uses. */
+export async function run(engine: CubeEngine, input: CubeQueryInput): Promise<ResultSource> {
+  const query = parseQuery(input);
+  return { query, result: await engine.query(query) };
+}
+
+/**
+ * The measures a query computes: those its result selects (rows, then totals), then
+ * those its order, having and topN refer to; the cube's first measure when none is.
+ */
+export function withSelection(
+  query: Omit<CubeQueryInput, 'measures'>,
+  model: CubeModel,
+  measureRefs: ReadonlyMap<string, string>,
+  info: SelectionInfo,
+): CubeQueryInput {
+  const selected = selectedResultFields(info);
+  const refs = new Set<string>();
+  for (const field of [...selected.rows, ...selected.totals]) {
+    const ref = measureRefs.get(field);
+    if (ref !== undefined) refs.add(ref);
+  }
+  const isMeasure = (ref: string) => model.measures.some((measure) => measure.name === parseMeasureRef(ref).name);
+  for (const order of query.order ?? []) if (isMeasure(order.by)) refs.add(order.by);
+  for (const having of query.having ?? []) refs.add(having.measure);
+  if (query.topN !== undefined) refs.add(query.topN.by);
+  if (refs.size === 0) refs.add(model.measures[0]!.name);
+  return { ...query, measures: [...refs], totals: selected.totalsSelected };
+}
