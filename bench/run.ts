@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * does not colour another's), in a fixed order; each rewrites its own section of
  * bench/RESULTS.md.
  */
-const BENCHMARKS = ['build', 'engine'] as const;
+const BENCHMARKS = ['build', 'engine', 'ssb', 'scaling', 'kernels', 'graphql'] as const;
 
 export async function runBenchmarks(args: string[]): Promise<void> {
   const unknown = args.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));

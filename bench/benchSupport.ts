@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+/** What the ssb, scaling and kernels benchmarks share: the machine line, timing, worker processes, their RESULTS.md section. */
+
+export async function duckdbVersion(): Promise<string> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]![0]);
+  connection.closeSync();
+  instance.closeSync();
+  return version;
+}
+
+/** "Machine: 2 cores (…), 23.5 GiB memory, Node …, DuckDB …; measured …" plus the load average seen at the start. */
+export function machineLine(duckdb: string | undefined, loadAtStart: number[]): string {
+  return (
+    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, ` +
+    `Node ${process.version}${duckdb === undefined ? '' : `, DuckDB ${duckdb}`}; measured ${new Date().toISOString().slice(0, 10)}; ` +
+    `load average ${loadAtStart.map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min) when the run started` +
+    (loadAtStart[0]! > 0.5 ? ' — other work shared the machine, so timings are pessimistic.' : '.')
+  );
+}
+
+export const currentLoad = (): number[] => loadavg();
+
+export interface Timing {
+  median: number;
+  p99: number;
+  samples: number;
+}
+
+/** Median and p99 in milliseconds of `times` runs after `warmups` untimed ones. */
+export async function time(run: () => Promise<unknown> | unknown, times: number, warmups = Math.min(5, times)): Promise<Timing> {
+  for (let warm = 0; warm < warmups; warm++) await run();
+  const samples: number[] = [];
+  for (let index = 0; index < times; index++) {
+    const started = performance.now();
+    await run();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return {
+    median: samples[Math.floor(samples.length / 2)]!,
+    p99: samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.99) - 1)]!,
+    samples: samples.length,
+  };
+}
+
+export const ms = (value: number): string => (value < 1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(1));
+export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+const run = promisify(execFile);
+
+/** Runs bench/buildWorker.ts (the build benchmark's one-measurement-per-process worker) and returns its JSON line. */
+export async function buildWorker<T>(...args: string[]): Promise<T> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'buildWorker.ts'), ...args], {
+    maxBuffer: 64 * 2 ** 20,
+    env: process.env,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/** Replaces the text between `<!-- name:begin -->` and `<!-- name:end -->` (appending the block if absent). */
+export async function writeSection(file: string, name: string, text: string): Promise<void> {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const existing = await readFile(file, 'utf8').catch(() => '# Benchmark results\n');
+  const block = `${begin}\n${text}\n${end}`;
+  const start = existing.indexOf(begin);
+  const stop = existing.indexOf(end);
+  const next = start >= 0 && stop > start ? `${existing.slice(0, start)}${block}${existing.slice(stop + end.length)}` : `${existing.trimEnd()}\n\n${block}\n`;
+  await writeFile(file, next);
+}
