@@ -13,7 +13,7 @@ commands:
   build   [--definitions DIR] [--cubes DIR] [--cube NAME] [--force]
                                                         compile definitions into Arrow cuboids
   serve   [--definitions DIR] [--cubes DIR] [--host H] [--port P]
-                                                        serve built cubes over REST
+                                                        serve built cubes over REST and GraphQL
   start   [--rows N] [--host H] [--port P]              seed if missing, build if stale, serve
   query   [--cubes DIR] [--format json|csv] QUERY_JSON  answer one CubeQuery from built cubes
   schema  [--out FILE]                                  print the definition format's JSON Schema

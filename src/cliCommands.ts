@@ -118,6 +118,7 @@ export async function serveFromCli(options: { definitionsDir: string; cubesDir: 
   const open = options.host === '127.0.0.1' || options.host === 'localhost' || options.host === '::1';
   say(`arrowcube serving on ${server.url}`);
   say(`  REST:    ${server.url}/v1/cubes  ·  POST ${server.url}/v1/query`);
+  say(`  GraphQL: ${server.url}/graphql  ·  playground ${server.url}/graphiql`);
   say(`  health:  ${server.url}/healthz`);
   if (open) say('  no authentication is configured: the server listens on this machine only and is open to it');
   const stop = () => {
