@@ -7,9 +7,12 @@ import { groupRows } from './groupRows.ts';
 import { rowScratch } from './rowScratch.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { ResolvedQuery } from './resolveQuery.ts';
+import { rowsIn } from './rowRanges.ts';
+import { keptRanges } from './zoneMaps.ts';
 
 /**
- * The aggregation core: a covering cuboid → the query's cells. Filter masks reject
+ * The aggregation core: a covering cuboid → the query's cells, and how many of its rows
+ * were scanned. Zone maps skip blocks of rows no filter can keep, filter masks reject
  * rows, codes roll up through the composed child→parent maps into group keys, and the
  * fold kernels merge each row's partials into its cell.
  */
@@ -19,7 +22,7 @@ export function aggregateCuboid(
   cuboid: CuboidData,
   specs: readonly PartialSpec[],
   filters: readonly Filter[] = resolved.query.filters,
-): CellSet {
+): { cells: CellSet; rowsScanned: number } {
   const levelOf = (dimension: { name: string }) => {
     const level = cuboid.levels[dimension.name];
     if (level === undefined) throw new Error(`cuboid ${cuboid.name} does not group ${dimension.name}`);
@@ -30,8 +33,11 @@ export function aggregateCuboid(
     map: cube.rollup(dimension, levelOf(dimension), index.level.name),
     cardinality: index.size,
   }));
-  const filter = rowFilter(compileFilters(cube, filters, levelOf), (name) => cuboid.codes[name]!);
+  const columns = (name: string) => cuboid.codes[name]!;
+  const program = compileFilters(cube, filters, levelOf);
+  const ranges = keptRanges(program, columns, cuboid.rows);
   const partials = { values: cuboid.partials, registers: cuboid.registers };
   // The row groups live only until folded, so they go in the shared scratch buffer.
-  return foldCells(specs, partials, groupRows(keys, cuboid.rows, filter, rowScratch(cuboid.rows)));
+  const grouping = groupRows(keys, cuboid.rows, rowFilter(program, columns), rowScratch(cuboid.rows), ranges);
+  return { cells: foldCells(specs, partials, grouping), rowsScanned: rowsIn(ranges) };
 }

@@ -1,6 +1,7 @@
 import { HLL_REGISTERS, partialColumn, type PartialSpec } from '../model/partials.ts';
 import { FOLD_IDENTITY, TRASH_SLOTS, foldHll, foldLast, foldMax, foldMin, foldNone, foldSum } from './foldKernels.ts';
 import type { Grouping } from './groupRows.ts';
+import { allRows } from './rowRanges.ts';
 
 /**
  * Partials per row (a cuboid) or per cell (a query's answer before finishing): value
@@ -22,6 +23,7 @@ const VALUE_FOLDS = { sum: foldSum, min: foldMin, max: foldMax, none: foldNone }
 /** Folds the source's partials into the grouping's groups: the one roll-up of the engine. */
 export function foldCells(specs: readonly PartialSpec[], source: Partials, grouping: Grouping): CellSet {
   const { groupOf, size } = grouping;
+  const ranges = grouping.ranges ?? allRows(groupOf.length);
   const values: Record<string, Float64Array> = {};
   const registers: Record<string, Uint8Array> = {};
   for (const spec of specs) {
@@ -29,14 +31,14 @@ export function foldCells(specs: readonly PartialSpec[], source: Partials, group
     switch (spec.fold) {
       case 'hll':
         registers[column] = new Uint8Array(size * HLL_REGISTERS);
-        foldHll(source.registers[column]!, groupOf, registers[column]);
+        foldHll(source.registers[column]!, groupOf, registers[column], ranges);
         break;
       case 'last': {
         if (spec.role === 'period') break; // folded with its value
         const period = partialColumn(spec.measure, 'period');
         const value = new Float64Array(size + TRASH_SLOTS);
         const latest = new Float64Array(size + TRASH_SLOTS).fill(FOLD_IDENTITY.period);
-        foldLast(source.values[column]!, source.values[period]!, groupOf, value, latest);
+        foldLast(source.values[column]!, source.values[period]!, groupOf, value, latest, ranges);
         values[column] = value.subarray(0, size);
         values[period] = latest.subarray(0, size);
         break;
@@ -44,7 +46,7 @@ export function foldCells(specs: readonly PartialSpec[], source: Partials, group
       default: {
         // The kernels fold left-out rows into trash slots after the groups'.
         const target = new Float64Array(size + TRASH_SLOTS).fill(FOLD_IDENTITY[spec.fold]);
-        VALUE_FOLDS[spec.fold](source.values[column]!, groupOf, target);
+        VALUE_FOLDS[spec.fold](source.values[column]!, groupOf, target, ranges);
         values[column] = target.subarray(0, size);
       }
     }

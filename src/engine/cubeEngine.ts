@@ -145,8 +145,8 @@ export class CubeEngine {
 function answerFromCuboid(cube: LoadedCube, resolved: ResolvedQuery, name: string): { answer: Answer; rowsScanned: number } {
   const cuboid = cube.cuboid(name);
   const specs = resolved.base.flatMap(partialsOf);
-  const cells = aggregateCuboid(cube, resolved, cuboid, specs);
-  return { answer: { cells, specs, ...recombine(cube, resolved, specs, cells) }, rowsScanned: cuboid.rows };
+  const { cells, rowsScanned } = aggregateCuboid(cube, resolved, cuboid, specs);
+  return { answer: { cells, specs, ...recombine(cube, resolved, specs, cells) }, rowsScanned };
 }
 
 function sameSource(a: CubeModel, b: CubeModel): boolean {

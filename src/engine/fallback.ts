@@ -47,7 +47,7 @@ export async function answerFromSource(
 
   const periodDimension = (measure: string) => cube.measure(measure)!.semiAdditive!.dimension;
   const cuboid = virtualCuboid(cellRows!, cuboidLevels, foldable, periodDimension);
-  const cells = aggregateCuboid(cube, resolved, cuboid, foldable, []);
+  const { cells } = aggregateCuboid(cube, resolved, cuboid, foldable, []);
   const context = recombine(cube, resolved, foldable, cells);
   if (distinctRows !== undefined) {
     const targets = grains.map(({ positions, of }) => ({ positions, cells: of(cells, context) }));

@@ -3,6 +3,7 @@ import type { DimensionModel } from '../model/types.ts';
 import { filterMask } from './filterMask.ts';
 import type { RowFilter } from './groupRows.ts';
 import type { LoadedCube } from './loadedCube.ts';
+import type { RowRanges } from './rowRanges.ts';
 
 /**
  * Filters compiled for one cuboid: every level filter becomes a member mask over the
@@ -67,30 +68,39 @@ export function rowFilter(node: FilterNode, columns: (dimension: string) => Int3
   const masks = children.flatMap((child) => (child.kind === 'mask' ? [{ codes: columns(child.dimension), mask: child.mask }] : []));
   const spanning = children.filter((child) => child.kind !== 'mask');
   if (spanning.length === 0) return { masks };
-  const reject = (target: Int32Array) => {
+  const reject = (target: Int32Array, ranges: RowRanges) => {
     for (const child of spanning) {
-      const kept = evaluate(child, columns, target.length);
+      const kept = evaluate(child, columns, target.length, ranges);
       // kept - 1 is 0 for a kept row and -1 for a rejected one: no branch.
-      for (let i = 0; i < target.length; i++) target[i] |= kept[i]! - 1;
+      for (let r = 0; r < ranges.length; r += 2) {
+        const end = ranges[r + 1]!;
+        for (let i = ranges[r]!; i < end; i++) target[i] |= kept[i]! - 1;
+      }
     }
   };
   return { masks, reject };
 }
 
-/** 1 per row the node keeps, 0 otherwise. */
-function evaluate(node: FilterNode, columns: (dimension: string) => Int32Array, rows: number): Uint8Array {
+/** 1 per row of `ranges` the node keeps, 0 otherwise (rows outside `ranges` are left 0). */
+function evaluate(node: FilterNode, columns: (dimension: string) => Int32Array, rows: number, ranges: RowRanges): Uint8Array {
   const out = new Uint8Array(rows);
   if (node.kind === 'mask') {
     const { mask } = node;
     const codes = columns(node.dimension);
-    for (let i = 0; i < rows; i++) out[i] = mask[codes[i]!]!;
+    for (let r = 0; r < ranges.length; r += 2) {
+      const end = ranges[r + 1]!;
+      for (let i = ranges[r]!; i < end; i++) out[i] = mask[codes[i]!]!;
+    }
     return out;
   }
-  if (node.kind === 'and') out.fill(1);
+  if (node.kind === 'and') for (let r = 0; r < ranges.length; r += 2) out.fill(1, ranges[r], ranges[r + 1]);
   for (const child of node.children) {
-    const kept = evaluate(child, columns, rows);
-    if (node.kind === 'and') for (let i = 0; i < rows; i++) out[i] &= kept[i]!;
-    else for (let i = 0; i < rows; i++) out[i] |= kept[i]!;
+    const kept = evaluate(child, columns, rows, ranges);
+    for (let r = 0; r < ranges.length; r += 2) {
+      const end = ranges[r + 1]!;
+      if (node.kind === 'and') for (let i = ranges[r]!; i < end; i++) out[i] &= kept[i]!;
+      else for (let i = ranges[r]!; i < end; i++) out[i] |= kept[i]!;
+    }
   }
   return out;
 }

@@ -1,3 +1,5 @@
+import { allRows, rowsIn, type RowRanges } from './rowRanges.ts';
+
 /**
  * Grouping: assigns each row a dense group number from its key codes (after roll-up
  * through child→parent maps). When the product of the key cardinalities is small the
@@ -15,8 +17,10 @@ export interface GroupKey {
 }
 
 export interface Grouping {
-  /** Group of each row; -1 for a row left out. */
+  /** Group of each row; -1 for a row left out. Only rows in `ranges` have one. */
   groupOf: Int32Array;
+  /** The rows grouped; absent = every row. */
+  ranges?: RowRanges;
   size: number;
   /** Output codes of each group, per key. */
   codes: Int32Array[];
@@ -30,35 +34,45 @@ export interface Grouping {
  */
 export interface RowFilter {
   masks: ReadonlyArray<{ codes: Int32Array; mask: Uint8Array }>;
-  reject?: (target: Int32Array) => void;
+  reject?: (target: Int32Array, ranges: RowRanges) => void;
 }
 
 /** Largest direct-indexed key space (16 MiB of slot table). */
 export const DIRECT_LIMIT = 1 << 22;
 
 /**
- * Groups `rows` rows by `keys`. Grouping by no key yields the one grand-total group
- * even when every row is left out: a total over nothing still exists. `groupOf` may be
- * a reused buffer of at least `rows` entries (its contents are ignored).
+ * Groups `rows` rows by `keys`, visiting only the rows in `ranges`. Grouping by no key
+ * yields the one grand-total group even when every row is left out: a total over
+ * nothing still exists. `groupOf` may be a reused buffer of at least `rows` entries
+ * (its contents are ignored).
  */
 export function groupRows(
   keys: readonly GroupKey[],
   rows: number,
   filter: RowFilter = { masks: [] },
   groupOf: Int32Array = new Int32Array(rows),
+  ranges: RowRanges = allRows(rows),
 ): Grouping {
   const product = keys.reduce((total, key) => total * key.cardinality, 1);
   const target = groupOf.subarray(0, rows);
+  const scanned = rowsIn(ranges);
   // A direct table much larger than the rows would cost more to clear than to hash.
   const grouping =
-    product <= DIRECT_LIMIT && product <= 4 * rows + 65_536
-      ? groupDirect(keys, target, product, filter)
-      : groupHashed(keys, target, filter);
+    product <= DIRECT_LIMIT && product <= 4 * scanned + 65_536
+      ? groupDirect(keys, target, ranges, scanned, product, filter)
+      : groupHashed(keys, target, ranges, filter);
   if (keys.length === 0 && grouping.size === 0) grouping.size = 1;
-  return grouping;
+  return { ...grouping, ranges };
 }
 
-function groupDirect(keys: readonly GroupKey[], slots: Int32Array, product: number, filter: RowFilter): Grouping {
+function groupDirect(
+  keys: readonly GroupKey[],
+  slots: Int32Array,
+  ranges: RowRanges,
+  scanned: number,
+  product: number,
+  filter: RowFilter,
+): Grouping {
   // The least significant key and one mask are read in the pass that assigns groups;
   // only the other keys and conditions go through `slots` first (each pass costs a
   // read and a write of every row, which is most of the time of a scan).
@@ -67,25 +81,25 @@ function groupDirect(keys: readonly GroupKey[], slots: Int32Array, product: numb
   const [kept, ...otherMasks] = filter.masks;
   const based = head.length > 0 || filter.reject !== undefined || otherMasks.length > 0;
   if (based) {
-    if (head.length === 0) slots.fill(0);
+    if (head.length === 0) for (let r = 0; r < ranges.length; r += 2) slots.fill(0, ranges[r], ranges[r + 1]);
     let stride = last?.cardinality ?? 1;
     for (let k = head.length - 1; k >= 0; k--) {
       // The first key pass assigns, so the buffer needs no clearing.
-      addKey(slots, head[k]!, stride, k === head.length - 1);
+      addKey(slots, ranges, head[k]!, stride, k === head.length - 1);
       stride *= head[k]!.cardinality;
     }
-    filter.reject?.(slots);
-    for (const { codes, mask } of otherMasks) rejectByMask(slots, codes, mask);
+    filter.reject?.(slots, ranges);
+    for (const { codes, mask } of otherMasks) rejectByMask(slots, ranges, codes, mask);
   }
 
   // One slot past the key space stands for left-out rows and maps to group -1.
   const groupOfSlot = new Int32Array(product + 1).fill(UNASSIGNED);
   groupOfSlot[product] = -1;
-  const slotOfGroup = new Int32Array(Math.min(product, slots.length));
+  const slotOfGroup = new Int32Array(Math.min(product, scanned));
   const size =
     !based && last !== undefined && last.map === null && kept !== undefined
-      ? assignFilteredKey(slots, last.codes, kept, groupOfSlot, slotOfGroup)
-      : assignGroups(slots, based, last, kept, groupOfSlot, slotOfGroup);
+      ? assignFilteredKey(slots, ranges, last.codes, kept, groupOfSlot, slotOfGroup)
+      : assignGroups(slots, ranges, based, last, kept, groupOfSlot, slotOfGroup);
 
   const codes = keys.map(() => new Int32Array(size));
   for (let group = 0; group < size; group++) {
@@ -99,18 +113,23 @@ function groupDirect(keys: readonly GroupKey[], slots: Int32Array, product: numb
   return { groupOf: slots, size, codes };
 }
 
-function addKey(slots: Int32Array, { codes, map }: GroupKey, stride: number, first: boolean): void {
-  const rows = slots.length;
-  if (map === null) {
-    if (first) for (let i = 0; i < rows; i++) slots[i] = codes[i]! * stride;
-    else for (let i = 0; i < rows; i++) slots[i] += codes[i]! * stride;
-  } else if (first) for (let i = 0; i < rows; i++) slots[i] = map[codes[i]!]! * stride;
-  else for (let i = 0; i < rows; i++) slots[i] += map[codes[i]!]! * stride;
+function addKey(slots: Int32Array, ranges: RowRanges, { codes, map }: GroupKey, stride: number, first: boolean): void {
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1]!;
+    if (map === null) {
+      if (first) for (let i = ranges[r]!; i < end; i++) slots[i] = codes[i]! * stride;
+      else for (let i = ranges[r]!; i < end; i++) slots[i] += codes[i]! * stride;
+    } else if (first) for (let i = ranges[r]!; i < end; i++) slots[i] = map[codes[i]!]! * stride;
+    else for (let i = ranges[r]!; i < end; i++) slots[i] += map[codes[i]!]! * stride;
+  }
 }
 
-function rejectByMask(slots: Int32Array, codes: Int32Array, mask: Uint8Array): void {
+function rejectByMask(slots: Int32Array, ranges: RowRanges, codes: Int32Array, mask: Uint8Array): void {
   // mask - 1 is 0 for a kept row and -1 (all bits) for a left-out one.
-  for (let i = 0; i < slots.length; i++) slots[i] |= mask[codes[i]!]! - 1;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1]!;
+    for (let i = ranges[r]!; i < end; i++) slots[i] |= mask[codes[i]!]! - 1;
+  }
 }
 
 const UNASSIGNED = -2;
@@ -125,6 +144,7 @@ const UNASSIGNED = -2;
  */
 function assignGroups(
   slots: Int32Array,
+  ranges: RowRanges,
   based: boolean,
   key: GroupKey | undefined,
   kept: RowFilter['masks'][number] | undefined,
@@ -137,21 +157,24 @@ function assignGroups(
   const maskCodes = kept?.codes;
   const mask = kept?.mask;
   let size = 0;
-  for (let i = 0; i < slots.length; i++) {
-    const base = based ? slots[i]! : 0;
-    let slot = base;
-    if (codes !== undefined) slot += map === null ? codes[i]! : map[codes[i]!]!;
-    // base >> 31 is -1 for a row left out already; mask - 1 is -1 for a row the mask drops.
-    slot |= base >> 31;
-    if (mask !== undefined) slot |= mask[maskCodes![i]!]! - 1;
-    slot += (slot >> 31) & trash;
-    let group = groupOfSlot[slot]!;
-    if (group === UNASSIGNED) {
-      group = size++;
-      groupOfSlot[slot] = group;
-      slotOfGroup[group] = slot;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1]!;
+    for (let i = ranges[r]!; i < end; i++) {
+      const base = based ? slots[i]! : 0;
+      let slot = base;
+      if (codes !== undefined) slot += map === null ? codes[i]! : map[codes[i]!]!;
+      // base >> 31 is -1 for a row left out already; mask - 1 is -1 for a row the mask drops.
+      slot |= base >> 31;
+      if (mask !== undefined) slot |= mask[maskCodes![i]!]! - 1;
+      slot += (slot >> 31) & trash;
+      let group = groupOfSlot[slot]!;
+      if (group === UNASSIGNED) {
+        group = size++;
+        groupOfSlot[slot] = group;
+        slotOfGroup[group] = slot;
+      }
+      slots[i] = group;
     }
-    slots[i] = group;
   }
   return size;
 }
@@ -162,6 +185,7 @@ function assignGroups(
  */
 function assignFilteredKey(
   groupOf: Int32Array,
+  ranges: RowRanges,
   codes: Int32Array,
   { codes: maskCodes, mask }: RowFilter['masks'][number],
   groupOfSlot: Int32Array,
@@ -169,16 +193,19 @@ function assignFilteredKey(
 ): number {
   const trash = groupOfSlot.length;
   let size = 0;
-  for (let i = 0; i < groupOf.length; i++) {
-    let slot = codes[i]! | (mask[maskCodes[i]!]! - 1);
-    slot += (slot >> 31) & trash;
-    let group = groupOfSlot[slot]!;
-    if (group === UNASSIGNED) {
-      group = size++;
-      groupOfSlot[slot] = group;
-      slotOfGroup[group] = slot;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1]!;
+    for (let i = ranges[r]!; i < end; i++) {
+      let slot = codes[i]! | (mask[maskCodes[i]!]! - 1);
+      slot += (slot >> 31) & trash;
+      let group = groupOfSlot[slot]!;
+      if (group === UNASSIGNED) {
+        group = size++;
+        groupOfSlot[slot] = group;
+        slotOfGroup[group] = slot;
+      }
+      groupOf[i] = group;
     }
-    groupOf[i] = group;
   }
   return size;
 }
@@ -191,11 +218,10 @@ function keptByMasks(masks: RowFilter['masks'], row: number): boolean {
   return true;
 }
 
-function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, filter: RowFilter): Grouping {
-  const rows = groupOf.length;
+function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, ranges: RowRanges, filter: RowFilter): Grouping {
   const width = keys.length;
-  groupOf.fill(0);
-  filter.reject?.(groupOf);
+  for (let r = 0; r < ranges.length; r += 2) groupOf.fill(0, ranges[r], ranges[r + 1]);
+  filter.reject?.(groupOf, ranges);
 
   let capacity = 1024;
   let table: Int32Array = new Int32Array(capacity).fill(-1);
@@ -203,38 +229,41 @@ function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, filter: Row
   let size = 0;
   const scratch = new Int32Array(width);
 
-  for (let i = 0; i < rows; i++) {
-    if (groupOf[i]! < 0 || !keptByMasks(filter.masks, i)) {
-      groupOf[i] = -1;
-      continue;
-    }
-    let hash = 0;
-    for (let k = 0; k < width; k++) {
-      const { codes, map } = keys[k]!;
-      const code = map === null ? codes[i]! : map[codes[i]!]!;
-      scratch[k] = code;
-      hash = mix(hash ^ code);
-    }
-    const mask = capacity - 1;
-    let position = hash & mask;
-    let group = table[position]!;
-    while (group >= 0 && !sameKey(groupCodes, group * width, scratch)) {
-      position = (position + 1) & mask;
-      group = table[position]!;
-    }
-    if (group < 0) {
-      group = size++;
-      table[position] = group;
-      groupCodes.set(scratch, group * width);
-      if (size * 2 >= capacity) {
-        capacity *= 2;
-        table = rehash(groupCodes, size, width, capacity);
-        const grown = new Int32Array((capacity >>> 1) * width);
-        grown.set(groupCodes);
-        groupCodes = grown;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1]!;
+    for (let i = ranges[r]!; i < end; i++) {
+      if (groupOf[i]! < 0 || !keptByMasks(filter.masks, i)) {
+        groupOf[i] = -1;
+        continue;
       }
+      let hash = 0;
+      for (let k = 0; k < width; k++) {
+        const { codes, map } = keys[k]!;
+        const code = map === null ? codes[i]! : map[codes[i]!]!;
+        scratch[k] = code;
+        hash = mix(hash ^ code);
+      }
+      const mask = capacity - 1;
+      let position = hash & mask;
+      let group = table[position]!;
+      while (group >= 0 && !sameKey(groupCodes, group * width, scratch)) {
+        position = (position + 1) & mask;
+        group = table[position]!;
+      }
+      if (group < 0) {
+        group = size++;
+        table[position] = group;
+        groupCodes.set(scratch, group * width);
+        if (size * 2 >= capacity) {
+          capacity *= 2;
+          table = rehash(groupCodes, size, width, capacity);
+          const grown = new Int32Array((capacity >>> 1) * width);
+          grown.set(groupCodes);
+          groupCodes = grown;
+        }
+      }
+      groupOf[i] = group;
     }
-    groupOf[i] = group;
   }
 
   const codes = keys.map((_, k) => {
