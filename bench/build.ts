@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
-import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { BuildSummary } from '../src/build/types.ts';
 import { loadDefinitions } from '../src/model/loadDefinitions.ts';
 import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
+import { buildWorker, duckdbVersion, mib, writeSection } from './benchSupport.ts';
 
 /**
  * Build benchmark: for each warehouse size, the whole build of one cube against the
@@ -41,14 +41,6 @@ interface Measurement {
   query: { seconds: number; maxRssBytes: number; rows: number };
 }
 
-const run = promisify(execFile);
-async function worker<T>(...args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'buildWorker.ts'), ...args], {
-    maxBuffer: 64 * 2 ** 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
-}
-
 async function measure(rows: number, scratch: string): Promise<Measurement> {
   const warehouse = join(values.data, `bank-${rows}-seed${seed}.duckdb`);
   let seedSeconds: number | undefined;
@@ -67,12 +59,12 @@ async function measure(rows: number, scratch: string): Promise<Measurement> {
   let query: Measurement['query'] | undefined;
   for (let run = 1; run <= repeat; run++) {
     console.log(`building ${values.cube} over ${rows.toLocaleString('en-US')} rows (run ${run} of ${repeat})`);
-    const built = await worker<Measurement['build']>('build', modelFile, join(scratch, `cubes-${rows}`));
+    const built = await buildWorker<Measurement['build']>('build', modelFile, join(scratch, `cubes-${rows}`));
     if (build === undefined || built.seconds < build.seconds) build = built;
     const cuboidsFile = join(scratch, `${rows}.cuboids.json`);
     await writeFile(cuboidsFile, JSON.stringify(built.summary.cuboids));
     console.log(`running the GROUPING SETS query alone (run ${run} of ${repeat})`);
-    const queried = await worker<Measurement['query']>('query', modelFile, cuboidsFile);
+    const queried = await buildWorker<Measurement['query']>('query', modelFile, cuboidsFile);
     if (query === undefined || queried.seconds < query.seconds) query = queried;
   }
   return {
@@ -99,16 +91,6 @@ async function parquetSize(warehouse: string, table: string, scratch: string): P
   }
 }
 
-async function duckdbVersion(): Promise<string> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]![0]);
-  connection.closeSync();
-  instance.closeSync();
-  return version;
-}
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const seconds = (value: number) => `${value.toFixed(2)} s`;
 
 /** Seconds between the progress events that open consecutive steps of a build. */
@@ -151,24 +133,13 @@ function section(results: Measurement[], duckdb: string): string {
   return lines.join('\n');
 }
 
-async function writeSection(text: string): Promise<void> {
-  const begin = '<!-- build:begin -->';
-  const end = '<!-- build:end -->';
-  const existing = await readFile(values.results, 'utf8').catch(() => '# Benchmark results\n');
-  const block = `${begin}\n${text}\n${end}`;
-  const start = existing.indexOf(begin);
-  const stop = existing.indexOf(end);
-  const next = start >= 0 && stop > start ? `${existing.slice(0, start)}${block}${existing.slice(stop + end.length)}` : `${existing.trimEnd()}\n\n${block}\n`;
-  await writeFile(values.results, next);
-}
-
 await mkdir(values.data, { recursive: true });
 const scratch = await mkdtemp(join(tmpdir(), 'arrowcube-bench-build-'));
 try {
   const results: Measurement[] = [];
   for (const rows of sizes) results.push(await measure(rows, scratch));
   const text = section(results, await duckdbVersion());
-  await writeSection(text);
+  await writeSection(values.results, 'build', text);
   console.log(text);
 } finally {
   await rm(scratch, { recursive: true, force: true });

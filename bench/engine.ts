@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import { fromClause, quoteIdentifier, quoteLiteral, sourceSetup } from '../src/m
 import type { CubeModel, DimensionModel } from '../src/model/types.ts';
 import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
 import { isStale, readCube } from '../src/store/index.ts';
+import { time, writeSection } from './benchSupport.ts';
 
 /**
  * Engine benchmark: a fixed mix of covered queries answered by the engine (cuboid,
@@ -231,23 +232,6 @@ async function loadIntoDuckDB(connection: DuckDBConnection, loaded: LoadedCube, 
   }
 }
 
-interface Timing {
-  median: number;
-  p99: number;
-}
-
-async function time(run: () => Promise<unknown>, times: number): Promise<Timing> {
-  for (let warm = 0; warm < Math.min(5, times); warm++) await run();
-  const samples: number[] = [];
-  for (let index = 0; index < times; index++) {
-    const started = performance.now();
-    await run();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)]!, p99: samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.99) - 1)]! };
-}
-
 async function prepareCube(): Promise<CubeData> {
   const warehouse = join(values.data, `bank-${rows}-seed${values.seed}.duckdb`);
   if (!(await access(warehouse).then(() => true, () => false))) {
@@ -300,7 +284,7 @@ async function main(): Promise<void> {
   instance.closeSync();
   await engine.close();
   const text = section(lines, throughput, version);
-  await writeSection(text);
+  await writeSection(values.results, 'engine', text);
   console.log(text);
 }
 
@@ -369,17 +353,6 @@ function section(lines: string[], throughput: Awaited<ReturnType<typeof scanThro
     '- *DuckDB on the same cuboid*: the cuboid the engine chose, appended into an in-memory DuckDB table with its dictionaries and composed roll-up maps as tables; the query rolls codes up by joins, filters on code lists, sums partials and finishes in SQL (50 runs). DuckDB uses every core.',
     '- *DuckDB on the star schema*: the same question as plain SQL over the attached warehouse (fact table joined to its dimensions), 10 runs. DuckDB uses every core.',
   ].join('\n');
-}
-
-async function writeSection(text: string): Promise<void> {
-  const begin = '<!-- engine:begin -->';
-  const end = '<!-- engine:end -->';
-  const existing = await readFile(values.results, 'utf8').catch(() => '# Benchmark results\n');
-  const block = `${begin}\n${text}\n${end}`;
-  const start = existing.indexOf(begin);
-  const stop = existing.indexOf(end);
-  const next = start >= 0 && stop > start ? `${existing.slice(0, start)}${block}${existing.slice(stop + end.length)}` : `${existing.trimEnd()}\n\n${block}\n`;
-  await writeFile(values.results, next);
 }
 
 await main();

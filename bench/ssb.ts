@@ -9,7 +9,7 @@ import type { QueryResult } from '../src/engine/index.ts';
 import { loadDefinitions } from '../src/model/loadDefinitions.ts';
 import type { CubeQueryInput } from '../src/model/query.ts';
 import { serve } from '../src/server/serve.ts';
-import { buildWorker, currentLoad, duckdbVersion, machineLine, mib, ms, time, writeSection, type Timing } from './benchSupport.ts';
+import { buildWorker, currentLoad, machineLine, mib, ms, time, writeSection, type Timing } from './benchSupport.ts';
 import { asRanges, canonicalRows, diffRows, parquetRelation, SSB_QUERIES, SSB_TABLES, ssbSql, type SsbQuery } from './ssb/queries.ts';
 
 /**
