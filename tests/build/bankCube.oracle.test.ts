@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCubes } from '../../src/build/index.ts';
 import { loadDefinitionFile } from '../../src/model/loadDefinitions.ts';
 import { readCube } from '../../src/store/index.ts';
 import { seedWarehouse } from '../../src/sample/seedWarehouse.ts';
-import { expectOracleMatch } from './fixtures/oracle.ts';
+import { expectOracleMatch, openOracle } from './fixtures/oracle.ts';
 
 /** The project's own definitions over a small seeded bank warehouse, checked cell by cell. */
 const FROM: Record<string, string> = {
@@ -36,13 +36,7 @@ beforeAll(async () => {
   await seedWarehouse({ rows: 20_000, seed: 7, out: warehouse });
   const models = await loadDefinitionFile('definitions/bank.yaml', { ...process.env, ARROWCUBE_WAREHOUSE: warehouse });
   await buildCubes(models, { cubesDir });
-  const instance = await DuckDBInstance.create(':memory:');
-  oracle = await instance.connect();
-  await oracle.run(`ATTACH '${warehouse}' AS warehouse (READ_ONLY)`);
-  closeOracle = () => {
-    oracle.closeSync();
-    instance.closeSync();
-  };
+  ({ oracle, close: closeOracle } = await openOracle(warehouse));
 });
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCube } from '../../src/build/index.ts';
 import type { BuildProgress } from '../../src/build/types.ts';
 import type { CubeData } from '../../src/model/data.ts';
 import { readCube } from '../../src/store/index.ts';
-import { expectOracleMatch } from './fixtures/oracle.ts';
+import { expectOracleMatch, openOracle } from './fixtures/oracle.ts';
 import { createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
 
 /** The tiny warehouse's star joins, written by hand for the oracle. */
@@ -35,13 +35,7 @@ beforeAll(async () => {
     await buildCube(model, { cubesDir: join(dir, 'cubes'), onProgress: (event) => events.push(event) });
     built[model.name] = await readCube(join(dir, 'cubes'), model.name);
   }
-  const instance = await DuckDBInstance.create(':memory:');
-  oracle = await instance.connect();
-  await oracle.run(`ATTACH '${warehouse}' AS warehouse (READ_ONLY)`);
-  closeOracle = () => {
-    oracle.closeSync();
-    instance.closeSync();
-  };
+  ({ oracle, close: closeOracle } = await openOracle(warehouse));
 });
 
 afterAll(async () => {

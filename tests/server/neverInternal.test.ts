@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CubeEngine } from '../../src/engine/index.ts';
-import { MEMBER_OPS } from '../../src/model/query.ts';
 import { buildApp } from '../../src/server/buildApp.ts';
 import { bankFixture, type BankFixture } from './bankFixture.ts';
 
