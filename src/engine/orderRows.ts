@@ -7,7 +7,12 @@ import { OTHERS_CODE, type RowTable } from './rowTable.ts';
  * (codes) as the tie-break. The NULL member, the "Others" row and null measures come
  * last whichever the direction, as in SQL's default NULLS LAST.
  */
-export function orderRows(order: readonly ResolvedOrder[], levels: readonly LevelIndex[], table: RowTable): Int32Array {
+export function orderRows(
+  order: readonly ResolvedOrder[],
+  levels: readonly LevelIndex[],
+  table: RowTable,
+  wanted: number = table.size,
+): Int32Array {
   // Per grouped level: members rank 0…k-1 in natural order, then NULL (k), then Others (k+1).
   const ranks = levels.map((index, group) => {
     const codes = table.codes[group]!;
@@ -31,8 +36,7 @@ export function orderRows(order: readonly ResolvedOrder[], levels: readonly Leve
     return desc ? -difference : difference;
   };
 
-  const permutation = Int32Array.from({ length: table.size }, (_, row) => row);
-  return permutation.sort((a, b) => {
+  const compare = (a: number, b: number): number => {
     for (const entry of order) {
       const difference =
         entry.kind === 'measure'
@@ -45,5 +49,27 @@ export function orderRows(order: readonly ResolvedOrder[], levels: readonly Leve
       if (difference !== 0) return difference;
     }
     return a - b;
-  });
+  };
+  // A page from the top (top 20 of a thousand managers) needs only its first rows in order.
+  return wanted * 8 < table.size ? firstInOrder(table.size, wanted, compare) : Int32Array.from({ length: table.size }, (_, row) => row).sort(compare);
+}
+
+/** The `wanted` first rows under `compare`, by insertion into a sorted prefix: O(rows · log wanted) comparisons. */
+function firstInOrder(size: number, wanted: number, compare: (a: number, b: number) => number): Int32Array {
+  const best = new Int32Array(wanted);
+  let kept = 0;
+  for (let row = 0; row < size; row++) {
+    if (kept === wanted && compare(row, best[kept - 1]!) >= 0) continue;
+    let low = 0;
+    let high = kept;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(row, best[middle]!) < 0) high = middle;
+      else low = middle + 1;
+    }
+    best.copyWithin(low + 1, low, kept === wanted ? kept - 1 : kept);
+    best[low] = row;
+    if (kept < wanted) kept++;
+  }
+  return best.subarray(0, kept);
 }

@@ -38,7 +38,7 @@ export function shapeResult(cube: LoadedCube, resolved: ResolvedQuery, answer: A
   }
 
   const levels = groups.map((group) => group.index);
-  const order = orderRows(resolved.order, levels, table);
+  const order = orderRows(resolved.order, levels, table, query.offset + query.limit);
   const page = order.subarray(query.offset, query.offset + query.limit);
   const names = [...groups.map((group) => group.index.key), ...measures.map((measure) => measure.ref)];
   const rows = Array.from(page, (row) => {
