@@ -1,10 +1,15 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { buildCube } from '../src/build/index.ts';
+import { loadDefinitions } from '../src/model/loadDefinitions.ts';
+import type { CubeModel } from '../src/model/types.ts';
+import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
+import { isStale } from '../src/store/index.ts';
 
 /** What the ssb, scaling and kernels benchmarks share: the machine line, timing, worker processes, their RESULTS.md section. */
 
@@ -76,4 +81,30 @@ export async function writeSection(file: string, name: string, text: string): Pr
   const stop = existing.indexOf(end);
   const next = start >= 0 && stop > start ? `${existing.slice(0, start)}${block}${existing.slice(stop + end.length)}` : `${existing.trimEnd()}\n\n${block}\n`;
   await writeFile(file, next);
+}
+
+/** The bank warehouse of `rows` rows: seeded once into `dataDir`, then reused by every benchmark. */
+export async function benchWarehouse(dataDir: string, rows: number, seed: number): Promise<{ path: string; seedSeconds: number | undefined }> {
+  const path = join(dataDir, `bank-${rows}-seed${seed}.duckdb`);
+  if (await access(path).then(() => true, () => false)) return { path, seedSeconds: undefined };
+  console.log(`seeding ${rows.toLocaleString('en-US')} rows into ${path}`);
+  return { path, seedSeconds: (await seedWarehouse({ rows, seed, out: path })).seconds };
+}
+
+/** The named cube of a definitions folder, reading the given warehouse. */
+export async function benchModel(definitions: string, cube: string, warehouse: string): Promise<CubeModel> {
+  const models = await loadDefinitions(definitions, { ...process.env, ARROWCUBE_WAREHOUSE: warehouse });
+  const model = models.find((candidate) => candidate.name === cube);
+  if (model === undefined) throw new Error(`no cube ${cube} in ${definitions}`);
+  return model;
+}
+
+/** Cubes built from that warehouse, kept beside it and rebuilt only when stale. */
+export async function benchCubes(dataDir: string, rows: number, seed: number, model: CubeModel): Promise<string> {
+  const cubesDir = join(dataDir, `cubes-${rows}-seed${seed}`);
+  if (await isStale(cubesDir, model)) {
+    console.log(`building ${model.name} over ${rows.toLocaleString('en-US')} rows`);
+    await buildCube(model, { cubesDir });
+  }
+  return cubesDir;
 }

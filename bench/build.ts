@@ -1,12 +1,10 @@
-import { access, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { BuildSummary } from '../src/build/types.ts';
-import { loadDefinitions } from '../src/model/loadDefinitions.ts';
-import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
-import { buildWorker, duckdbVersion, mib, writeSection } from './benchSupport.ts';
+import { benchModel, benchWarehouse, buildWorker, duckdbVersion, mib, writeSection } from './benchSupport.ts';
 
 /**
  * Build benchmark: for each warehouse size, the whole build of one cube against the
@@ -42,15 +40,8 @@ interface Measurement {
 }
 
 async function measure(rows: number, scratch: string): Promise<Measurement> {
-  const warehouse = join(values.data, `bank-${rows}-seed${seed}.duckdb`);
-  let seedSeconds: number | undefined;
-  if (!(await access(warehouse).then(() => true, () => false))) {
-    console.log(`seeding ${rows.toLocaleString('en-US')} rows into ${warehouse}`);
-    seedSeconds = (await seedWarehouse({ rows, seed, out: warehouse })).seconds;
-  }
-  const models = await loadDefinitions(values.definitions, { ...process.env, ARROWCUBE_WAREHOUSE: warehouse });
-  const model = models.find((candidate) => candidate.name === values.cube);
-  if (model === undefined) throw new Error(`no cube ${values.cube} in ${values.definitions}`);
+  const { path: warehouse, seedSeconds } = await benchWarehouse(values.data, rows, seed);
+  const model = await benchModel(values.definitions, values.cube, warehouse);
   const modelFile = join(scratch, `${rows}.model.json`);
   await writeFile(modelFile, JSON.stringify(model));
 

@@ -1,19 +1,16 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { buildCube } from '../src/build/index.ts';
 import { CubeEngine } from '../src/engine/index.ts';
 import { LoadedCube } from '../src/engine/loadedCube.ts';
 import type { CubeData, CuboidData } from '../src/model/data.ts';
-import { loadDefinitions, parseDefinition } from '../src/model/loadDefinitions.ts';
+import { parseDefinition } from '../src/model/loadDefinitions.ts';
 import type { CubeQueryInput } from '../src/model/query.ts';
 import { fromClause, quoteIdentifier, quoteLiteral, sourceSetup } from '../src/model/sourceSql.ts';
 import type { CubeModel, DimensionModel } from '../src/model/types.ts';
-import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
-import { isStale, readCube } from '../src/store/index.ts';
-import { time, writeSection } from './benchSupport.ts';
+import { readCube } from '../src/store/index.ts';
+import { benchCubes, benchModel, benchWarehouse, time, writeSection } from './benchSupport.ts';
 
 /**
  * Engine benchmark: a fixed mix of covered queries answered by the engine (cuboid,
@@ -233,19 +230,10 @@ async function loadIntoDuckDB(connection: DuckDBConnection, loaded: LoadedCube, 
 }
 
 async function prepareCube(): Promise<CubeData> {
-  const warehouse = join(values.data, `bank-${rows}-seed${values.seed}.duckdb`);
-  if (!(await access(warehouse).then(() => true, () => false))) {
-    console.log(`seeding ${rows.toLocaleString('en-US')} rows into ${warehouse}`);
-    await seedWarehouse({ rows, seed: Number(values.seed), out: warehouse });
-  }
-  const models = await loadDefinitions(values.definitions, { ...process.env, ARROWCUBE_WAREHOUSE: warehouse });
-  const model = models.find((candidate) => candidate.name === values.cube)!;
-  const cubesDir = join(values.data, `cubes-${rows}-seed${values.seed}`);
-  if (await isStale(cubesDir, model)) {
-    console.log(`building ${model.name} over ${rows.toLocaleString('en-US')} rows`);
-    await buildCube(model, { cubesDir });
-  }
-  return readCube(cubesDir, model.name);
+  const seed = Number(values.seed);
+  const { path: warehouse } = await benchWarehouse(values.data, rows, seed);
+  const model = await benchModel(values.definitions, values.cube, warehouse);
+  return readCube(await benchCubes(values.data, rows, seed, model), model.name);
 }
 
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));

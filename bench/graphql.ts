@@ -1,14 +1,8 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import { buildCube } from '../src/build/index.ts';
-import { loadDefinitions } from '../src/model/loadDefinitions.ts';
-import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
 import { serve, type Server } from '../src/server/serve.ts';
-import { isStale } from '../src/store/index.ts';
-import { currentLoad, machineLine, ms, writeSection } from './benchSupport.ts';
+import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, writeSection } from './benchSupport.ts';
 
 /**
  * GraphQL throughput with autocannon, in one run: a cached GraphQL query, an uncached
@@ -41,16 +35,12 @@ const QUERY = `{ transactions(levels: { region: province, time: quarter },
     meta { source cuboid exact }
 } }`;
 
-async function prepareCubes(): Promise<{ warehouse: string; cubesDir: string }> {
-  const warehouse = join(values.data, `bank-${rows}-seed${values.seed}.duckdb`);
-  if (!(await access(warehouse).then(() => true, () => false))) {
-    await seedWarehouse({ rows, seed: Number(values.seed), out: warehouse });
-  }
+async function prepareCubes(): Promise<string> {
+  const seed = Number(values.seed);
+  const { path: warehouse } = await benchWarehouse(values.data, rows, seed);
+  // The served cubes' manifests name their warehouse; the definitions loaded by serve() do too.
   process.env.ARROWCUBE_WAREHOUSE = warehouse;
-  const cubesDir = join(values.data, `cubes-${rows}-seed${values.seed}`);
-  const model = (await loadDefinitions('definitions')).find((candidate) => candidate.name === 'transactions')!;
-  if (await isStale(cubesDir, model)) await buildCube(model, { cubesDir });
-  return { warehouse, cubesDir };
+  return benchCubes(values.data, rows, seed, await benchModel('definitions', 'transactions', warehouse));
 }
 
 interface Load {
@@ -81,7 +71,7 @@ async function load(url: string, body: string): Promise<Load> {
 
 async function main(): Promise<void> {
   const loadAtStart = currentLoad();
-  const { cubesDir } = await prepareCubes();
+  const cubesDir = await prepareCubes();
   const body = JSON.stringify({ query: QUERY });
   const quiet = { level: 'error' as const };
   const cached: Server = await serve({ definitionsDir: 'definitions', cubesDir, port: 0, logger: quiet });

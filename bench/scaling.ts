@@ -1,15 +1,13 @@
-import { access, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BuildSummary } from '../src/build/types.ts';
 import { CubeEngine } from '../src/engine/index.ts';
 import type { CubeData } from '../src/model/data.ts';
-import { loadDefinitions } from '../src/model/loadDefinitions.ts';
 import type { CubeQueryInput } from '../src/model/query.ts';
-import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
 import { readCube } from '../src/store/index.ts';
-import { buildWorker, currentLoad, duckdbVersion, machineLine, mib, ms, time, writeSection, type Timing } from './benchSupport.ts';
+import { benchModel, benchWarehouse, buildWorker, currentLoad, duckdbVersion, machineLine, mib, ms, time, writeSection, type Timing } from './benchSupport.ts';
 
 /**
  * Scaling curve: the bank `transactions` cube over warehouses of growing fact tables.
@@ -100,14 +98,8 @@ function mix(cube: CubeData): Array<{ name: string; query: CubeQueryInput }> {
 }
 
 async function measure(rows: number, scratch: string): Promise<Point> {
-  const warehouse = join(values.data, `bank-${rows}-seed${seed}.duckdb`);
-  if (!(await access(warehouse).then(() => true, () => false))) {
-    console.log(`seeding ${rows.toLocaleString('en-US')} rows into ${warehouse}`);
-    await seedWarehouse({ rows, seed, out: warehouse });
-  }
-  const models = await loadDefinitions(values.definitions, { ...process.env, ARROWCUBE_WAREHOUSE: warehouse });
-  const model = models.find((candidate) => candidate.name === values.cube);
-  if (model === undefined) throw new Error(`no cube ${values.cube} in ${values.definitions}`);
+  const { path: warehouse } = await benchWarehouse(values.data, rows, seed);
+  const model = await benchModel(values.definitions, values.cube, warehouse);
   const modelFile = join(scratch, `${rows}.model.json`);
   await writeFile(modelFile, JSON.stringify(model));
   const cubesDir = join(scratch, `cubes-${rows}`);
