@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CubeError } from '../../src/errors.ts';
 import { CubeQuerySchema } from '../../src/model/query.ts';
 import { RequestError } from '../../src/server/httpError.ts';
-import { parseInput, parseJsonParam } from '../../src/server/parseInput.ts';
+import { parseInput } from '../../src/model/parseInput.ts';
+import { parseJsonParam } from '../../src/server/parseJsonParam.ts';
 
 function failure(input: unknown, at?: string): CubeError {
   try {

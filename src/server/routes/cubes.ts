@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CubeEngine } from '../../engine/index.ts';
 import { describeCube } from '../describeCube.ts';
-import { parseInput } from '../parseInput.ts';
+import { parseInput } from '../../model/parseInput.ts';
 
 const Name = z.string().min(1).max(200);
 const CubeParams = z.object({ cube: Name });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { dice, drillDown, pivot, rollUp, slice, type CubeEngine } from '../../engine/index.ts';
 import { CubeQuerySchema, LevelFilterSchema, type CubeQuery } from '../../model/query.ts';
 import type { CubeModel } from '../../model/types.ts';
-import { parseInput } from '../parseInput.ts';
+import { parseInput } from '../../model/parseInput.ts';
 
 const Name = z.string().min(1).max(200);
 const Member = z.string().max(1000).nullable();

@@ -4,7 +4,8 @@ import type { CubeEngine } from '../../engine/index.ts';
 import { CubeQuerySchema } from '../../model/query.ts';
 import { RESULT_FORMATS } from '../formats/negotiate.ts';
 import { sendResult } from '../formats/sendResult.ts';
-import { parseInput, parseJsonParam } from '../parseInput.ts';
+import { parseInput } from '../../model/parseInput.ts';
+import { parseJsonParam } from '../parseJsonParam.ts';
 
 /** GET /v1/explain carries the query as URL-encoded JSON in `q`. */
 const ExplainParams = z.object({ q: z.string().min(1) }).strict();

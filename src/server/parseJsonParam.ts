@@ -1,7 +1,5 @@
 import { RequestError } from './httpError.ts';
 
-export { parseInput } from '../model/parseInput.ts';
-
 /** JSON text carried in a query-string parameter (GET /v1/explain?q=…). */
 export function parseJsonParam(text: string, name: string): unknown {
   try {
