@@ -18,7 +18,7 @@ const interactive = process.stderr.isTTY === true;
 const number = (value: number) => value.toLocaleString('en-US');
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-export function warehousePath(out?: string): string {
+function warehousePath(out?: string): string {
   return out ?? process.env.ARROWCUBE_WAREHOUSE ?? DEFAULT_WAREHOUSE;
 }
 

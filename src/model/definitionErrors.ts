@@ -13,7 +13,7 @@ export interface DefinitionIssue {
  * Where a path points in the file. A path that is missing from the document (a
  * required key left out) points at the nearest ancestor that exists.
  */
-export function positionOf(
+function positionOf(
   document: Document,
   lines: LineCounter,
   path: (string | number)[],
@@ -39,7 +39,7 @@ function keyNodeOf(document: Document, path: (string | number)[]): { range: [num
   return key?.range ? { range: key.range } : undefined;
 }
 
-export function formatIssue(file: string, document: Document, lines: LineCounter, issue: DefinitionIssue): string {
+function formatIssue(file: string, document: Document, lines: LineCounter, issue: DefinitionIssue): string {
   const { line, col } = positionOf(document, lines, issue.path);
   const where = issue.path.length > 0 ? ` ${issue.path.join('.')}` : '';
   return `${file}:${line}:${col}${where}: ${issue.message}`;

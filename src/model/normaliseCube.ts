@@ -64,7 +64,7 @@ type Report = (path: Path, message: string) => void;
 type Substitute = (text: string, path: Path) => string;
 
 /** `${VAR}` and `${VAR:-default}` in file paths, so data can move without editing definitions. */
-export function substituteEnv(text: string, env: NodeJS.ProcessEnv, fail: (message: string) => void): string {
+function substituteEnv(text: string, env: NodeJS.ProcessEnv, fail: (message: string) => void): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, variable: string, fallback?: string) => {
     const value = env[variable];
     if (value !== undefined && value !== '') return value;

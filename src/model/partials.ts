@@ -41,7 +41,7 @@ export const HLL_PRECISION = 10;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;
 export const HLL_RELATIVE_ERROR = 1.04 / Math.sqrt(HLL_REGISTERS);
 
-export function partialRoles(measure: MeasureModel): PartialRole[] {
+function partialRoles(measure: MeasureModel): PartialRole[] {
   switch (measure.agg) {
     case 'sum':
       return measure.semiAdditive ? ['last', 'period'] : ['sum'];

@@ -5,7 +5,7 @@ import type { CubeModel, JoinModel, SourceModel } from './types.ts';
  * both read exactly the same star join. A warehouse database is attached read-only
  * as `warehouse` and made the default catalog, so tables and SQL sources resolve in it.
  */
-export const WAREHOUSE_CATALOG = 'warehouse';
+const WAREHOUSE_CATALOG = 'warehouse';
 
 export function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
