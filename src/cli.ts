@@ -12,9 +12,13 @@ commands:
   seed    [--rows N] [--seed S] [--out FILE]            generate the sample bank warehouse (DuckDB file)
   build   [--definitions DIR] [--cubes DIR] [--cube NAME] [--force]
                                                         compile definitions into Arrow cuboids
-  serve   [--definitions DIR] [--cubes DIR] [--host H] [--port P]
-                                                        serve built cubes over REST and GraphQL
-  start   [--rows N] [--host H] [--port P]              seed if missing, build if stale, serve
+  serve   [--definitions DIR] [--cubes DIR] [--host H] [--port P] [--auth FILE] [--shutdown-timeout-ms MS]
+                                                        serve built cubes over REST and GraphQL; reloads
+                                                        new builds; SIGTERM drains requests, then exits
+  start   [--rows N] [--host H] [--port P] [--auth FILE]
+                                                        seed if missing, build if stale, serve
+
+  --auth FILE (or ARROWCUBE_AUTH) requires credentials: API keys and JWTs (see README)
   query   [--cubes DIR] [--format json|csv] QUERY_JSON  answer one CubeQuery from built cubes
   schema  [--out FILE]                                  print the definition format's JSON Schema
   bench   [NAME]                                        run the benchmarks (see bench/)
@@ -28,7 +32,11 @@ const common = {
   definitions: { type: 'string', default: 'definitions' },
   cubes: { type: 'string', default: 'cubes' },
 } satisfies Options;
-const listen = { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '4000' } } satisfies Options;
+const listen = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '4000' },
+  auth: { type: 'string', default: process.env.ARROWCUBE_AUTH },
+} satisfies Options;
 const seeding = { rows: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } } satisfies Options;
 
 function parse<T extends Options>(args: string[], options: T, positionals = false) {
@@ -64,13 +72,15 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     await buildFromCli({ definitionsDir: values.definitions, cubesDir: values.cubes, cube: values.cube, force: values.force });
   },
   async serve(args) {
-    const { values } = parse(args, { ...common, ...listen });
+    const { values } = parse(args, { ...common, ...listen, 'shutdown-timeout-ms': { type: 'string' } });
     const { serveFromCli } = await import('./cliCommands.ts');
     await serveFromCli({
       definitionsDir: values.definitions,
       cubesDir: values.cubes,
       host: values.host,
       port: wholeNumber(values.port, 'port', 4000, 0, 65535),
+      ...(values.auth === undefined || values.auth === '' ? {} : { authFile: values.auth }),
+      shutdownTimeoutMs: wholeNumber(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000, 0),
     });
   },
   async start(args) {
@@ -88,6 +98,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       cubesDir: values.cubes,
       host: values.host,
       port: wholeNumber(values.port, 'port', 4000, 0, 65535),
+      ...(values.auth === undefined || values.auth === '' ? {} : { authFile: values.auth }),
     });
   },
   async query(args) {

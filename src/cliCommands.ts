@@ -8,6 +8,7 @@ import { loadDefinitions } from './model/loadDefinitions.ts';
 import { DEFAULT_ROWS, DEFAULT_SEED, DEFAULT_WAREHOUSE } from './sample/defaults.ts';
 import { seedWarehouse } from './sample/seedWarehouse.ts';
 import { resultToCsv } from './server/formats/csv.ts';
+import { describeAuth, loadAuthConfig } from './server/auth/authConfig.ts';
 import { serve } from './server/serve.ts';
 import { currentVersion, isStale, listCubes, readCube } from './store/index.ts';
 
@@ -113,17 +114,38 @@ function buildReporter(): (event: BuildProgress) => void {
   };
 }
 
-export async function serveFromCli(options: { definitionsDir: string; cubesDir: string; host: string; port: number }): Promise<void> {
-  const server = await serve({ ...options, logger: { level: 'warn' } });
-  const open = options.host === '127.0.0.1' || options.host === 'localhost' || options.host === '::1';
+export async function serveFromCli(options: {
+  definitionsDir: string;
+  cubesDir: string;
+  host: string;
+  port: number;
+  shutdownTimeoutMs?: number;
+  /** Authentication configuration file; absent: the server is open to whoever reaches it. */
+  authFile?: string;
+}): Promise<void> {
+  const { authFile, ...serveOptions } = options;
+  const auth = authFile === undefined ? null : await loadAuthConfig(authFile);
+  const server = await serve({ ...serveOptions, auth, logger: { level: 'warn' } });
+  const loopback = options.host === '127.0.0.1' || options.host === 'localhost' || options.host === '::1';
   say(`arrowcube serving on ${server.url}`);
   say(`  REST:    ${server.url}/v1/cubes  ·  POST ${server.url}/v1/query`);
   say(`  GraphQL: ${server.url}/graphql  ·  playground ${server.url}/graphiql`);
   say(`  health:  ${server.url}/healthz`);
-  if (open) say('  no authentication is configured: the server listens on this machine only and is open to it');
-  const stop = () => {
-    say('arrowcube: stopping');
-    server.close().then(() => process.exit(0), () => process.exit(1));
+  if (auth !== null) say(`  authentication: ${describeAuth(auth)} (from ${authFile}); anonymous requests get 401`);
+  else if (loopback) say('  no authentication is configured: open to every user of this machine (set --auth FILE to require credentials)');
+  else say(`  WARNING: no authentication is configured and ${options.host} is reachable from other machines: anyone who can connect sees every cube`);
+  const stop = (signal: NodeJS.Signals) => {
+    say(`arrowcube: ${signal}: stopping; requests in flight may finish`);
+    server.close().then(
+      () => {
+        say('arrowcube: stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        say(`arrowcube: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

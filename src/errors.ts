@@ -6,6 +6,7 @@
 export type CubeErrorCode =
   | 'DEFINITION_INVALID'
   | 'DEFINITION_NOT_FOUND'
+  | 'CONFIG_INVALID'
   | 'COLUMN_UNKNOWN'
   | 'HIERARCHY_VIOLATED'
   | 'BUILD_FAILED'
@@ -19,7 +20,10 @@ export type CubeErrorCode =
   | 'MEMBER_UNKNOWN'
   | 'FILTER_INVALID'
   | 'OPERATION_INVALID'
+  | 'ACCESS_DENIED'
   | 'QUERY_TIMEOUT'
+  | 'RESULT_TOO_LARGE'
+  | 'QUERY_TOO_LARGE'
   | 'NOT_ACCEPTABLE';
 
 export interface CubeErrorOptions {

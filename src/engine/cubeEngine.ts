@@ -1,28 +1,41 @@
 import { CubeError } from '../errors.ts';
+import { canSee, checkDimensionVisible, restrictionOf, type AccessScope } from '../model/accessScope.ts';
 import { suggestion } from '../model/closest.ts';
 import type { CubeData } from '../model/data.ts';
 import { partialsOf } from '../model/partials.ts';
 import { parseInput } from '../model/parseInput.ts';
-import { CubeQuerySchema, type CubeQuery } from '../model/query.ts';
-import type { CubeModel } from '../model/types.ts';
+import { CubeQuerySchema, DEFAULT_LIMIT, MAX_LIMIT, type CubeQuery } from '../model/query.ts';
+import { levelKey, type CubeModel } from '../model/types.ts';
 import { routeQuery, type ExplainEntry, type Route } from '../plan/route.ts';
 import { aggregateCuboid } from './aggregateCuboid.ts';
 import { answerFromSource } from './fallback.ts';
 import { LoadedCube } from './loadedCube.ts';
-import { listMembers, type MembersOptions } from './members.ts';
+import { listMembers, membersQuery, type MembersOptions } from './members.ts';
 import { recombine } from './recombine.ts';
 import { resolveQuery, type ResolvedQuery } from './resolveQuery.ts';
+import { restrictQuery } from './restrictQuery.ts';
 import { cacheKey, ResultCache } from './resultCache.ts';
 import { shapeResult, type Answer } from './shapeResult.ts';
-import { SourceDatabase } from './sourceDatabase.ts';
+import { DEFAULT_SOURCE_LIMITS, SourceDatabase, type SourceLimits } from './sourceDatabase.ts';
 import type { QueryResult } from './types.ts';
 import { filterLevels } from './validateFilters.ts';
+import { visiblePart } from './visiblePart.ts';
 
 export interface CubeEngineOptions {
   /** Bytes of results to keep (estimated); 0 disables the cache. Default 64 MiB. */
   cacheBytes?: number;
   /** Longest a source (fallback) query may run before it is interrupted. Default 30 s. */
   queryTimeoutMs?: number;
+  /** DuckDB memory_limit of each cube's source database. Default "2GB". */
+  sourceMemoryLimit?: string;
+  /** DuckDB threads of each cube's source database. Default: one per core. */
+  sourceThreads?: number;
+  /**
+   * Most rows one answer may carry: a larger `limit` is refused (RESULT_TOO_LARGE).
+   * Default 100 000; never below the default page (1000), which a query without `limit`
+   * gets, and a limit over 1 000 000 is refused as malformed (QUERY_INVALID) whatever this is.
+   */
+  maxResultRows?: number;
 }
 
 /**
@@ -34,16 +47,28 @@ export class CubeEngine {
   private readonly loaded = new Map<string, LoadedCube>();
   private readonly sources = new Map<string, SourceDatabase>();
   private readonly cache: ResultCache;
-  private readonly timeoutMs: number;
+  private readonly sourceLimits: SourceLimits;
+  private readonly maxResultRows: number;
 
   constructor(options: CubeEngineOptions = {}) {
     this.cache = new ResultCache(options.cacheBytes ?? 64 * 1024 * 1024);
-    this.timeoutMs = options.queryTimeoutMs ?? 30_000;
+    this.sourceLimits = {
+      timeoutMs: options.queryTimeoutMs ?? DEFAULT_SOURCE_LIMITS.timeoutMs,
+      memoryLimit: options.sourceMemoryLimit ?? DEFAULT_SOURCE_LIMITS.memoryLimit,
+      ...(options.sourceThreads === undefined ? {} : { threads: options.sourceThreads }),
+    };
+    this.maxResultRows = Math.max(options.maxResultRows ?? MAX_LIMIT, DEFAULT_LIMIT);
   }
 
+  /**
+   * Swaps `cube` in: queries that already took the previous version finish on it and
+   * then let it go (this map was its only other holder), and its cached answers go now.
+   */
   load(cube: CubeData): void {
     const name = cube.model.name;
+    const previous = this.loaded.get(name);
     this.loaded.set(name, new LoadedCube(cube));
+    if (previous !== undefined && previous.version !== cube.version) this.cache.dropVersion(name, previous.version);
     const source = this.sources.get(name);
     if (source !== undefined && !sameSource(source.model, cube.model)) {
       this.sources.delete(name);
@@ -59,10 +84,51 @@ export class CubeEngine {
     return this.loadedCube(name).data;
   }
 
-  async query(input: unknown): Promise<QueryResult> {
+  /**
+   * Answers a query as `scope` may see it (null: everything). Every caller facing
+   * users passes the scope it authenticated, so a restriction cannot be forgotten.
+   */
+  async query(input: unknown, scope: AccessScope | null = null): Promise<QueryResult> {
     const started = performance.now();
-    const query = parseQuery(input);
-    const cube = this.loadedCube(query.cube);
+    const parsed = parseQuery(input);
+    checkResultRows(parsed, this.maxResultRows);
+    const cube = this.loadedCube(parsed.cube);
+    return this.answer(cube, restrictQuery(cube, parsed, scope), started);
+  }
+
+  /**
+   * A level's members; a scope whose role limits rows sees only the members that
+   * occur in its rows (found by grouping its restricted rows by the level).
+   */
+  async members(cube: string, options: MembersOptions, scope: AccessScope | null = null): Promise<{ members: (string | null)[]; total: number }> {
+    const loaded = this.loadedCube(cube);
+    const restriction = restrictionOf(loaded.data.model, scope);
+    if (restriction !== null) checkDimensionVisible(options.dimension, restriction);
+    if (restriction === null || restriction.rows.length === 0) return listMembers(loaded, options);
+    const key = levelKey(options.dimension, options.level);
+    const grouped = restrictQuery(loaded, membersQuery(loaded.data.model, options, restriction.hiddenMeasures), scope);
+    const { rows } = await this.answer(loaded, grouped, performance.now());
+    return listMembers(loaded, options, new Set(rows.map((row) => row[key] as string | null)));
+  }
+
+  explain(input: unknown, scope: AccessScope | null = null): ExplainEntry[] {
+    const parsed = parseQuery(input);
+    const cube = this.loadedCube(parsed.cube);
+    return this.route(cube, resolveQuery(cube, restrictQuery(cube, parsed, scope))).explain;
+  }
+
+  /** A scope sees the cubes its role may query, without the measures and dimensions hidden from it. */
+  visibleCubes(scope: AccessScope | null): CubeData[] {
+    return this.cubes().flatMap((cube) => (canSee(cube.model, scope) ? [visiblePart(cube, scope)] : []));
+  }
+
+  visibleCube(name: string, scope: AccessScope | null): CubeData {
+    const cube = this.cube(name);
+    if (!canSee(cube.model, scope)) restrictionOf(cube.model, scope); // throws ACCESS_DENIED naming the role
+    return visiblePart(cube, scope);
+  }
+
+  private async answer(cube: LoadedCube, query: CubeQuery, started: number): Promise<QueryResult> {
     const key = cacheKey(cube.name, cube.version, query);
     const hit = this.cache.get(key);
     if (hit !== undefined) return { ...hit, meta: { ...hit.meta, cached: true, elapsedMs: performance.now() - started } };
@@ -86,18 +152,9 @@ export class CubeEngine {
       },
       ...(query.explain ? { explain: route.explain } : {}),
     };
-    this.cache.set(key, result);
+    // An answer from a version swapped out while it ran would outlive that version in the cache.
+    if (this.loaded.get(cube.name) === cube) this.cache.set(key, result);
     return result;
-  }
-
-  members(cube: string, options: MembersOptions): { members: (string | null)[]; total: number } {
-    return listMembers(this.loadedCube(cube), options);
-  }
-
-  explain(input: unknown): ExplainEntry[] {
-    const query = parseQuery(input);
-    const cube = this.loadedCube(query.cube);
-    return this.route(cube, resolveQuery(cube, query)).explain;
   }
 
   async close(): Promise<void> {
@@ -135,7 +192,7 @@ export class CubeEngine {
   private source(model: CubeModel): SourceDatabase {
     let source = this.sources.get(model.name);
     if (source === undefined) {
-      source = new SourceDatabase(model, this.timeoutMs);
+      source = new SourceDatabase(model, this.sourceLimits);
       this.sources.set(model.name, source);
     }
     return source;
@@ -156,4 +213,17 @@ function sameSource(a: CubeModel, b: CubeModel): boolean {
 /** Input → CubeQuery, or QUERY_INVALID at the first problem's path. */
 export function parseQuery(input: unknown): CubeQuery {
   return parseInput(CubeQuerySchema, input);
+}
+
+/**
+ * A page larger than the server sends is refused rather than cut short: a client that
+ * asked for N rows and got fewer would take them for the whole answer. A query without
+ * `limit` gets the default page, and `total` says how many rows there are in all.
+ */
+function checkResultRows(query: CubeQuery, maxResultRows: number): void {
+  if (query.limit <= maxResultRows) return;
+  throw new CubeError('RESULT_TOO_LARGE', `limit ${query.limit} is more than the ${maxResultRows} rows one answer may carry`, {
+    path: 'limit',
+    hint: `page through the answer with limit ≤ ${maxResultRows} and offset, or narrow it with filters or coarser levels`,
+  });
 }

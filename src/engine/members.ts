@@ -1,4 +1,6 @@
 import { CubeError } from '../errors.ts';
+import type { CubeQuery } from '../model/query.ts';
+import type { CubeModel } from '../model/types.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import { memberCode, resolveLevel } from './validateFilters.ts';
 
@@ -13,10 +15,18 @@ export interface MembersOptions {
   offset?: number;
 }
 
-/** A level's members in natural order (the NULL member last), narrowed by parent and search. */
-export function listMembers(cube: LoadedCube, options: MembersOptions): { members: (string | null)[]; total: number } {
+/**
+ * A level's members in natural order (the NULL member last), narrowed by parent and
+ * search, and to `visible` when the caller may see only some.
+ */
+export function listMembers(
+  cube: LoadedCube,
+  options: MembersOptions,
+  visible?: ReadonlySet<string | null>,
+): { members: (string | null)[]; total: number } {
   const index = resolveLevel(cube, options.dimension, options.level, 'dimension', 'level');
   let codes = Array.from(index.members.keys()).sort((a, b) => index.rank[a]! - index.rank[b]!);
+  if (visible !== undefined) codes = codes.filter((code) => visible.has(index.members[code] ?? null));
 
   if (options.parent !== undefined) {
     const parentName = index.dimension.parents[index.level.name]?.[0];
@@ -35,4 +45,31 @@ export function listMembers(cube: LoadedCube, options: MembersOptions): { member
   const offset = options.offset ?? 0;
   const limit = options.limit ?? 1000;
   return { members: codes.slice(offset, offset + limit).map((code) => index.members[code] ?? null), total: codes.length };
+}
+
+/**
+ * The query whose groups are the members of a level that occur in some rows: any
+ * foldable measure will do, since a group exists exactly where rows do. Built
+ * internally, so no page limit applies.
+ */
+export function membersQuery(model: CubeModel, options: MembersOptions, hidden: ReadonlySet<string>): CubeQuery {
+  const measure = model.measures.find(
+    (candidate) => !hidden.has(candidate.name) && ['sum', 'count', 'min', 'max'].includes(candidate.agg) && !candidate.semiAdditive,
+  );
+  if (measure === undefined) {
+    throw new CubeError('ACCESS_DENIED', `cube ${model.name} has no measure this role may see, so no member can be listed`, { path: 'cube' });
+  }
+  return {
+    cube: model.name,
+    measures: [measure.name],
+    levels: { [options.dimension]: options.level },
+    filters: [],
+    having: [],
+    order: [],
+    limit: Number.MAX_SAFE_INTEGER,
+    offset: 0,
+    totals: false,
+    route: 'auto',
+    explain: false,
+  };
 }

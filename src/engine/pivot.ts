@@ -41,6 +41,13 @@ export interface PivotResult {
 
 export const PIVOT_TOTAL_LABEL = 'Total';
 
+/**
+ * Most values a matrix may hold. Rows and columns are each bounded by the result's
+ * rows, but their product is not: 100 000 rows on a diagonal (every row its own row
+ * key and column key) would make a matrix of 10^10 cells.
+ */
+export const MAX_PIVOT_CELLS = 1_000_000;
+
 export function pivot(result: QueryResult, layout: PivotLayout): PivotResult {
   const levelColumns = result.columns.filter((column) => column.kind === 'level');
   const rowFields = layout.rows.map((name, index) => levelField(levelColumns, name, `rows[${index}]`));
@@ -73,6 +80,7 @@ export function pivot(result: QueryResult, layout: PivotLayout): PivotResult {
   const columnIndex = indexKeys(columnKeys);
 
   const width = columnKeys.length * measureColumns.length;
+  checkMatrixSize(rowKeys.length, width);
   const values = rowKeys.map(() => new Array<number | null>(width).fill(null));
   for (const { row, rowMembers, columnMembers } of placed) {
     for (const r of prefixIndexes(rowIndex, rowMembers, subtotals)) {
@@ -95,6 +103,14 @@ export function pivot(result: QueryResult, layout: PivotLayout): PivotResult {
     values,
     header: header(rowFields, columnFields, columnKeys, measureColumns),
   };
+}
+
+function checkMatrixSize(rows: number, width: number): void {
+  if (rows * width <= MAX_PIVOT_CELLS) return;
+  throw new CubeError('RESULT_TOO_LARGE', `the pivot would have ${rows} × ${width} values, more than ${MAX_PIVOT_CELLS}`, {
+    path: 'rows',
+    hint: 'put fewer levels across, group by coarser levels, or filter or limit the query',
+  });
 }
 
 function combine(how: ResultColumn['combine'], sofar: number | null, value: number | null): number | null {

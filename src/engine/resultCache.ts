@@ -5,7 +5,8 @@ import type { QueryResult } from './types.ts';
 /**
  * Results by cube version and canonical query, bounded by an estimate of their bytes.
  * The version is part of the key, so a newly loaded version never sees an older
- * version's answers. Cached results are shared: treat them as immutable.
+ * version's answers, and a replaced version's answers can be dropped at once instead
+ * of lingering until the LRU evicts them. Cached results are shared: treat them as immutable.
  */
 export class ResultCache {
   private readonly lru: LRUCache<string, QueryResult> | undefined;
@@ -21,6 +22,13 @@ export class ResultCache {
   set(key: string, result: QueryResult): void {
     this.lru?.set(key, result);
   }
+
+  /** Forgets every answer of one cube version. */
+  dropVersion(cube: string, version: string): void {
+    if (this.lru === undefined) return;
+    const prefix = versionPrefix(cube, version);
+    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+  }
 }
 
 /**
@@ -28,7 +36,12 @@ export class ResultCache {
  * whose order is meaningful (column order, and the dimension pctOfParent rolls up).
  */
 export function cacheKey(cube: string, version: string, query: CubeQuery): string {
-  return `${cube}@${version}:${canonicalJson({ ...query, levels: Object.entries(query.levels) })}`;
+  return `${versionPrefix(cube, version)}${canonicalJson({ ...query, levels: Object.entries(query.levels) })}`;
+}
+
+/** Cube names are identifiers and versions never hold `:`, so the prefix is unambiguous. */
+function versionPrefix(cube: string, version: string): string {
+  return `${cube}@${version}:`;
 }
 
 function canonicalJson(value: unknown): string {

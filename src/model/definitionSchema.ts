@@ -96,6 +96,32 @@ const AggregationSchema = z
   })
   .strict();
 
+const RoleSchema = z
+  .object({
+    rows: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected dimension.level'),
+        Name.describe('claim naming the member(s) of the level this role sees'),
+      )
+      .default({})
+      .describe('dimension.level → claim: rows are limited to the members the claim lists'),
+    hide: z
+      .object({ measures: z.array(Name).default([]), dimensions: z.array(Name).default([]) })
+      .strict()
+      .default({ measures: [], dimensions: [] })
+      .describe('measures and dimensions this role may not see'),
+  })
+  .strict();
+
+const SecuritySchema = z
+  .object({
+    roles: z
+      .record(Name, RoleSchema.nullable().transform((role) => role ?? { rows: {}, hide: { measures: [], dimensions: [] } }))
+      .describe('role name (from the credential\'s role claim) → what it sees; roles not listed may not query the cube'),
+  })
+  .strict()
+  .describe('row-level security: which roles may query the cube and what each sees');
+
 export const CubeDefinitionSchema = z
   .object({
     title: z.string().optional(),
@@ -113,6 +139,7 @@ export const CubeDefinitionSchema = z
       joint: [],
       hierarchy: [],
     }),
+    security: SecuritySchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { suggestion } from './closest.ts';
+import { substituteEnv } from './substituteEnv.ts';
 import type { CubeDefinition, DimensionDefinition } from './definitionSchema.ts';
 import type { DefinitionIssue } from './definitionErrors.ts';
 import { FormulaSyntaxError, formulaMeasures, parseFormula } from './formula.ts';
@@ -12,6 +13,9 @@ import type {
   JoinModel,
   LevelModel,
   MeasureModel,
+  RoleModel,
+  RowRule,
+  SecurityModel,
   SourceModel,
   TimeGrain,
 } from './types.ts';
@@ -45,6 +49,7 @@ export function normaliseCube(
 
   const measures = normaliseMeasures(definition, dimensions, report);
   const aggregation = normaliseAggregation(definition, dimensions, report);
+  const security = definition.security && normaliseSecurity(definition.security, dimensions, measures, report);
 
   const body = {
     name,
@@ -55,6 +60,7 @@ export function normaliseCube(
     dimensions,
     measures,
     aggregation,
+    ...(security === undefined ? {} : { security }),
   };
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return { ...body, file, hash };
@@ -62,17 +68,6 @@ export function normaliseCube(
 
 type Report = (path: Path, message: string) => void;
 type Substitute = (text: string, path: Path) => string;
-
-/** `${VAR}` and `${VAR:-default}` in file paths, so data can move without editing definitions. */
-function substituteEnv(text: string, env: NodeJS.ProcessEnv, fail: (message: string) => void): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, variable: string, fallback?: string) => {
-    const value = env[variable];
-    if (value !== undefined && value !== '') return value;
-    if (fallback !== undefined) return fallback;
-    fail(`environment variable ${variable} is not set and has no default (write \${${variable}:-default})`);
-    return '';
-  });
-}
 
 function exactlyOne(record: object, keys: readonly string[]): string[] {
   return keys.filter((key) => (record as Record<string, unknown>)[key] !== undefined);
@@ -294,4 +289,59 @@ function normaliseAggregation(definition: CubeDefinition, dimensions: DimensionM
     joint: policy.joint,
     hierarchy: policy.hierarchy,
   };
+}
+
+function normaliseSecurity(
+  security: NonNullable<CubeDefinition['security']>,
+  dimensions: DimensionModel[],
+  measures: MeasureModel[],
+  report: Report,
+): SecurityModel {
+  const dimensionNames = dimensions.map((dimension) => dimension.name);
+  const measureNames = measures.map((measure) => measure.name);
+  const roles = Object.entries(security.roles).map(([name, role]): RoleModel => {
+    const at: Path = ['security', 'roles', name];
+    const rows = Object.entries(role.rows).flatMap(([key, claim]): RowRule[] => {
+      const [dimension, level] = key.split('.') as [string, string];
+      const model = dimensions.find((candidate) => candidate.name === dimension);
+      if (model === undefined) {
+        report([...at, 'rows', key], `unknown dimension "${dimension}"; ${suggestion(dimension, dimensionNames)}`);
+        return [];
+      }
+      const levels = model.levels.map((candidate) => candidate.name);
+      if (!levels.includes(level)) {
+        report([...at, 'rows', key], `unknown level "${level}" of ${dimension}; ${suggestion(level, levels)}`);
+        return [];
+      }
+      return [{ dimension, level, claim }];
+    });
+    role.hide.dimensions.forEach((dimension, index) => {
+      if (!dimensionNames.includes(dimension)) {
+        report([...at, 'hide', 'dimensions', index], `unknown dimension "${dimension}"; ${suggestion(dimension, dimensionNames)}`);
+      }
+    });
+    role.hide.measures.forEach((measure, index) => {
+      if (!measureNames.includes(measure)) {
+        report([...at, 'hide', 'measures', index], `unknown measure "${measure}"; ${suggestion(measure, measureNames)}`);
+      }
+    });
+    return { name, rows, hiddenMeasures: withDependents(role.hide.measures, measures), hiddenDimensions: role.hide.dimensions };
+  });
+  return { roles };
+}
+
+/** Hiding a measure hides every calculated measure whose formula needs it, directly or not. */
+function withDependents(hidden: readonly string[], measures: MeasureModel[]): string[] {
+  const result = new Set(hidden);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const measure of measures) {
+      if (!result.has(measure.name) && measure.dependsOn?.some((name) => result.has(name))) {
+        result.add(measure.name);
+        grew = true;
+      }
+    }
+  }
+  return [...result];
 }

@@ -64,7 +64,18 @@ export const TopNSchema = z
   .strict();
 export type TopN = z.infer<typeof TopNSchema>;
 
+/** The default of the most rows one answer may carry (CubeEngineOptions.maxResultRows). */
 export const MAX_LIMIT = 100_000;
+
+/** Rows of an answer when the query sets no `limit`: a page, with `total` telling how many there are. */
+export const DEFAULT_LIMIT = 1000;
+
+/**
+ * Past any answer a server would be configured to send: a limit this large is a
+ * malformed request (QUERY_INVALID); one merely over the server's maxResultRows is
+ * refused by the engine with RESULT_TOO_LARGE and a hint to page.
+ */
+const LIMIT_BOUND = 1_000_000;
 
 export const CubeQuerySchema = z
   .object({
@@ -76,7 +87,7 @@ export const CubeQuerySchema = z
     filters: z.array(FilterSchema).max(1000).default([]),
     having: z.array(HavingSchema).max(100).default([]),
     order: z.array(OrderSchema).max(50).default([]),
-    limit: z.number().int().min(0).max(MAX_LIMIT).default(1000),
+    limit: z.number().int().min(0).max(LIMIT_BOUND).default(DEFAULT_LIMIT),
     offset: z.number().int().min(0).max(1_000_000_000).default(0),
     totals: z.boolean().default(false),
     topN: TopNSchema.optional(),

@@ -120,6 +120,30 @@ export interface CubeModel {
   dimensions: DimensionModel[];
   measures: MeasureModel[];
   aggregation: AggregationPolicy;
+  /** Who may see what; absent: every caller sees the whole cube. */
+  security?: SecurityModel;
+}
+
+/** A level whose members a role sees only as far as a credential's claim lists them. */
+export interface RowRule {
+  dimension: string;
+  level: string;
+  /** Claim holding the member (a string) or members (an array of strings). */
+  claim: string;
+}
+
+export interface RoleModel {
+  name: string;
+  /** Every rule applies (their intersection); none: the role sees every row. */
+  rows: RowRule[];
+  /** Includes the calculated measures whose formula needs a hidden one. */
+  hiddenMeasures: string[];
+  hiddenDimensions: string[];
+}
+
+export interface SecurityModel {
+  /** Only these roles may query the cube. */
+  roles: RoleModel[];
 }
 
 /** Key of a level across a cube: "dimension.level". */

@@ -1,7 +1,7 @@
 import type { CubeModel, CuboidLevels } from '../model/types.ts';
 import { cuboidLattice, type CuboidLattice } from './cuboidLattice.ts';
 import { estimateRows } from './estimateRows.ts';
-import { cuboidName, levelsCover } from './levels.ts';
+import { cuboidName, levelsCover, rollsUpTo } from './levels.ts';
 import type { CuboidPlan, PlannedCuboid, PlanStats } from './types.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { CuboidPlan, PlannedCuboid, PlanStats } from './types.ts';
  * is how many rows it saves over all lattice points it covers.
  */
 export function planCuboids(model: CubeModel, stats: PlanStats): CuboidPlan {
-  const explicit = explicitCuboids(model, stats);
+  const explicit = withSecuredVariants(model, stats, explicitCuboids(model, stats));
   if (!model.aggregation.auto) return { cuboids: explicit };
   return { cuboids: [...explicit, ...chooseGreedily(model, stats, cuboidLattice(model), explicit)] };
 }
@@ -26,6 +26,37 @@ function explicitCuboids(model: CubeModel, stats: PlanStats): PlannedCuboid[] {
     }
   }
   return [...byName.values()];
+}
+
+/**
+ * A role that limits rows always filters on its row levels, so a cuboid without them
+ * cannot answer any of its queries. Each explicit cuboid (or the apex, when none is
+ * listed) therefore gets a variant that also holds the role's row levels.
+ */
+function withSecuredVariants(model: CubeModel, stats: PlanStats, explicit: PlannedCuboid[]): PlannedCuboid[] {
+  const planned = new Map(explicit.map((cuboid) => [cuboid.name, cuboid]));
+  const bases: CuboidLevels[] = explicit.length === 0 ? [{}] : explicit.map((cuboid) => cuboid.levels);
+  for (const role of model.security?.roles ?? []) {
+    if (role.rows.length === 0) continue;
+    for (const base of bases) {
+      const levels = { ...base };
+      for (const rule of role.rows) levels[rule.dimension] = finerOf(model, rule.dimension, levels[rule.dimension], rule.level);
+      const name = cuboidName(model, levels);
+      if (!planned.has(name)) {
+        planned.set(name, { name, levels, estimatedRows: estimateRows(model, levels, stats), reason: `security: role ${role.name}` });
+      }
+    }
+  }
+  return [...planned.values()];
+}
+
+/** The level that can answer for both: the finer one, or the finest level when they sit on different hierarchies. */
+function finerOf(model: CubeModel, dimensionName: string, held: string | undefined, wanted: string): string {
+  if (held === undefined) return wanted;
+  const dimension = model.dimensions.find((candidate) => candidate.name === dimensionName)!;
+  if (rollsUpTo(dimension, held, wanted)) return held;
+  if (rollsUpTo(dimension, wanted, held)) return wanted;
+  return dimension.finest;
 }
 
 function chooseGreedily(model: CubeModel, stats: PlanStats, lattice: CuboidLattice, explicit: PlannedCuboid[]): PlannedCuboid[] {

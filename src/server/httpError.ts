@@ -13,6 +13,12 @@ export type ServerErrorCode =
   | 'MEDIA_TYPE_UNSUPPORTED'
   | 'ROUTE_NOT_FOUND'
   | 'REQUEST_INVALID'
+  | 'AUTH_REQUIRED'
+  | 'API_KEY_INVALID'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'RATE_LIMITED'
+  | 'OVERLOADED'
   | 'INTERNAL';
 
 export interface ErrorBody {
@@ -25,6 +31,8 @@ export interface ErrorBody {
 export interface HttpError {
   status: number;
   body: ErrorBody;
+  /** Headers the status calls for (WWW-Authenticate on a 401, Retry-After on a 429 or 503). */
+  headers?: Record<string, string>;
 }
 
 /** 500 means the server, not the request, is at fault: the message is then withheld. */
@@ -36,12 +44,16 @@ const STATUS_OF_CODE: Record<CubeErrorCode, number> = {
   MEMBER_UNKNOWN: 400,
   FILTER_INVALID: 400,
   OPERATION_INVALID: 400,
+  ACCESS_DENIED: 403,
   CUBE_NOT_FOUND: 404,
   CUBE_NOT_BUILT: 404,
   NOT_ACCEPTABLE: 406,
   QUERY_TIMEOUT: 504,
+  RESULT_TOO_LARGE: 400,
+  QUERY_TOO_LARGE: 400,
   DEFINITION_INVALID: 500,
   DEFINITION_NOT_FOUND: 500,
+  CONFIG_INVALID: 500,
   COLUMN_UNKNOWN: 500,
   HIERARCHY_VIOLATED: 500,
   BUILD_FAILED: 500,
@@ -61,6 +73,7 @@ export class RequestError extends Error {
   constructor(
     readonly status: number,
     readonly body: ErrorBody,
+    readonly headers?: Record<string, string>,
   ) {
     super(body.message);
     this.name = 'RequestError';
@@ -74,7 +87,9 @@ export function toHttpError(error: unknown): HttpError {
     const status = STATUS_OF_CODE[error.code];
     return status === 500 ? internal() : { status, body: error.toJSON() };
   }
-  if (error instanceof RequestError) return { status: error.status, body: error.body };
+  if (error instanceof RequestError) {
+    return { status: error.status, body: error.body, ...(error.headers === undefined ? {} : { headers: error.headers }) };
+  }
   if (isFastifyRequestError(error)) {
     return {
       status: error.statusCode,
@@ -89,7 +104,7 @@ function internal(): HttpError {
 }
 
 /** Fastify marks errors caused by the request (not by our code) with a 4xx status and an FST_ code. */
-function isFastifyRequestError(error: unknown): error is FastifyError & { statusCode: number } {
+export function isFastifyRequestError(error: unknown): error is FastifyError & { statusCode: number } {
   const candidate = error as Partial<FastifyError> | null;
   return (
     typeof candidate?.code === 'string' &&

@@ -70,6 +70,10 @@ export async function readManifest(cubesDir: string, cube: string, version?: str
     const issue = checked.error.issues[0]!;
     throw corrupt(cube, chosen, `${MANIFEST_FILE} is malformed at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  // A version folder copied or renamed by hand would otherwise serve another version's files under its own name.
+  if (checked.data.cube !== cube || checked.data.version !== chosen) {
+    throw corrupt(cube, chosen, `${MANIFEST_FILE} describes cube ${checked.data.cube} version ${checked.data.version}`);
+  }
   return checked.data as unknown as Manifest;
 }
 

@@ -1,13 +1,14 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CubeEngine, type QueryResult } from '../../src/engine/index.ts';
-import { HLL_RELATIVE_ERROR } from '../../src/model/partials.ts';
-import { CubeQuerySchema, parseMeasureRef, type CubeQuery, type CubeQueryInput } from '../../src/model/query.ts';
+import { CubeEngine } from '../../src/engine/index.ts';
+import { CubeQuerySchema, type CubeQueryInput } from '../../src/model/query.ts';
 import { buildBank, type BuiltBank } from './fixtures/bankSample.ts';
 import { buildShop, type BuiltShop } from './fixtures/shopWarehouse.ts';
 import { randomQuery } from './fixtures/randomQuery.ts';
-import { div, oracleAnswer, type Expected, type OracleCube } from './fixtures/sqlOracle.ts';
+import { bankOracleCubes } from './fixtures/bankOracle.ts';
+import { close, expectAnswer } from './fixtures/expectAnswer.ts';
+import { div, oracleAnswer, type OracleCube } from './fixtures/sqlOracle.ts';
 
 /**
  * The engine against an independent SQL oracle on the raw tables: random queries over
@@ -61,33 +62,7 @@ beforeAll(async () => {
     from: `fact_balance AS a LEFT JOIN dim_store AS s ON s.store_id = a.store_id`,
     calculated: { overdue_ratio: (value) => div(value('overdue'), value('balance')) },
   };
-  cubes.transactions = {
-    db: bankDb,
-    data: bank.cubes.transactions!,
-    from: `fact_transactions AS f
-      LEFT JOIN dim_branch AS b ON b.branch_id = f.branch_id
-      LEFT JOIN dim_product AS p ON p.product_id = f.product_id
-      LEFT JOIN dim_customer AS c ON c.customer_id = f.customer_id
-      LEFT JOIN dim_channel AS ch ON ch.channel_id = f.channel_id
-      LEFT JOIN dim_account_manager AS m ON m.manager_id = f.manager_id`,
-    calculated: {
-      margin: (value) => {
-        const revenue = value('fee_revenue');
-        const interest = value('interest_revenue');
-        return div(value('profit'), revenue === null || interest === null ? null : revenue + interest);
-      },
-    },
-  };
-  cubes['bank balances'] = {
-    db: bankDb,
-    data: bank.cubes.balances!,
-    from: `fact_account_month AS a
-      LEFT JOIN dim_branch AS b ON b.branch_id = a.branch_id
-      LEFT JOIN dim_product AS p ON p.product_id = a.product_id
-      LEFT JOIN dim_customer AS c ON c.customer_id = a.customer_id
-      LEFT JOIN dim_account_manager AS m ON m.manager_id = a.manager_id`,
-    calculated: { overdue_ratio: (value) => div(value('overdue_balance'), value('loan_balance')) },
-  };
+  Object.assign(cubes, bankOracleCubes(bank, bankDb));
 });
 
 afterAll(async () => {
@@ -95,53 +70,6 @@ afterAll(async () => {
   oracles.forEach((instance) => instance.closeSync());
   await Promise.all([shop?.remove(), bank?.remove()]);
 });
-
-function close(actual: number, expected: number): boolean {
-  return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(actual), Math.abs(expected));
-}
-
-function expectAnswer(result: QueryResult, expected: Expected, query: CubeQuery, cube: OracleCube): void {
-  const context = () => JSON.stringify({ query, meta: result.meta });
-  const aggOf = (ref: string) => cube.data.model.measures.find((measure) => measure.name === parseMeasureRef(ref).name)!.agg;
-  const matches = (ref: string, actual: unknown, wanted: number | null, othersCells?: number): boolean => {
-    const agg = aggOf(ref);
-    const foldsCells = othersCells !== undefined && othersCells > 1;
-    if (agg === 'count_distinct_approx' && !result.meta.exact) {
-      if (wanted === null || typeof actual !== 'number') return actual === wanted;
-      return Math.abs(actual - wanted) <= 2 + 3 * HLL_RELATIVE_ERROR * wanted;
-    }
-    // The source counts approximate distincts exactly, and exact counts cannot be folded.
-    if (agg === 'count_distinct_approx' && foldsCells) return actual === null;
-    if (wanted === null || actual === null) return actual === wanted;
-    return typeof actual === 'number' && close(actual, wanted);
-  };
-
-  expect(result.columns.map((column) => column.name), context()).toEqual([
-    ...Object.entries(query.levels).map(([dimension, level]) => `${dimension}.${level}`),
-    ...query.measures,
-  ]);
-  expect(result.total, context()).toBe(expected.total);
-  expect(result.rows.length, context()).toBe(expected.rows.length);
-  result.rows.forEach((row, index) => {
-    const wanted = expected.rows[index]!;
-    for (const column of result.columns) {
-      const actual = row[column.name];
-      const value = wanted.values[column.name]!;
-      if (column.kind === 'level') {
-        expect(actual, `${column.name} of row ${index}: ${context()}`).toBe(value);
-      } else if (!matches(column.name, actual, value as number | null, wanted.othersCells)) {
-        expect.fail(`${column.name} of row ${index}: got ${actual}, expected ${value}: ${context()}`);
-      }
-    }
-  });
-  if (query.totals) {
-    for (const ref of query.measures) {
-      if (!matches(ref, result.totals![ref], expected.totals![ref]!)) {
-        expect.fail(`totals.${ref}: got ${result.totals![ref]}, expected ${expected.totals![ref]}: ${context()}`);
-      }
-    }
-  }
-}
 
 describe('answers like an independent SQL oracle', () => {
   // Both warehouses have a cube named "balances", so each has its own engine.

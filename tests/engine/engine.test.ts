@@ -152,18 +152,18 @@ describe('answers', () => {
 });
 
 describe('members', () => {
-  it('lists members in natural order, narrowed by parent and search, with paging', () => {
-    expect(engine.members('sales', { dimension: 'store', level: 'province' })).toEqual({
+  it('lists members in natural order, narrowed by parent and search, with paging', async () => {
+    expect(await engine.members('sales', { dimension: 'store', level: 'province' })).toEqual({
       members: ['Guangdong', 'Heilongjiang', 'Sichuan', 'Zhejiang', null],
       total: 5,
     });
-    expect(engine.members('sales', { dimension: 'store', level: 'city', parent: 'Zhejiang' })).toEqual({ members: ['Hangzhou', 'Ningbo'], total: 2 });
-    expect(engine.members('sales', { dimension: 'store', level: 'city', parent: null })).toEqual({ members: [null], total: 1 });
-    expect(engine.members('sales', { dimension: 'store', level: 'store', search: 'EAST', limit: 2, offset: 1 })).toEqual({
+    expect(await engine.members('sales', { dimension: 'store', level: 'city', parent: 'Zhejiang' })).toEqual({ members: ['Hangzhou', 'Ningbo'], total: 2 });
+    expect(await engine.members('sales', { dimension: 'store', level: 'city', parent: null })).toEqual({ members: [null], total: 1 });
+    expect(await engine.members('sales', { dimension: 'store', level: 'store', search: 'EAST', limit: 2, offset: 1 })).toEqual({
       members: ['East 2', 'East 3'],
       total: 3,
     });
-    expect(engine.members('sales', { dimension: 'time', level: 'day', parent: '2024-02' }).total).toBe(29);
+    expect((await engine.members('sales', { dimension: 'time', level: 'day', parent: '2024-02' })).total).toBe(29);
   });
 
   it('names the closest members of an unknown parent', async () => {

@@ -75,7 +75,7 @@ describe('definition language', () => {
     [
       'misspelt key',
       replace('    joins:', '    joinz:'),
-      'definitions/shop.yaml:7:5 cubes.sales.joinz: unknown key "joinz"; did you mean joins, source, title, dimensions, measures?',
+      'definitions/shop.yaml:7:5 cubes.sales.joinz: unknown key "joinz"; did you mean joins, source, title, security, dimensions?',
     ],
     [
       'missing source',
@@ -172,6 +172,21 @@ describe('definition language', () => {
       'level name that is not a name',
       replace('          city: s.city', '          2city: s.city'),
       'definitions/shop.yaml:16:11 cubes.sales.dimensions.store.levels.2city: expected a name of letters, digits and _ (not starting with a digit)',
+    ],
+    [
+      'security rule on an unknown level',
+      `${VALID}    security:\n      roles:\n        manager:\n          rows: { store.town: town }\n`,
+      'definitions/shop.yaml:24:19 cubes.sales.security.roles.manager.rows.store.town: unknown level "town" of store; did you mean city, region?',
+    ],
+    [
+      'security rule that is not dimension.level',
+      `${VALID}    security:\n      roles:\n        manager:\n          rows: { store: city }\n`,
+      'definitions/shop.yaml:24:19 cubes.sales.security.roles.manager.rows.store: expected dimension.level',
+    ],
+    [
+      'role hiding an unknown measure',
+      `${VALID}    security:\n      roles:\n        clerk:\n          hide: { measures: [revenu] }\n`,
+      'definitions/shop.yaml:24:30 cubes.sales.security.roles.clerk.hide.measures.0: unknown measure "revenu"; did you mean revenue, price, units?',
     ],
     ['YAML syntax error', replace('      table: fact_sales', '      table: [fact_sales'), 'definitions/shop.yaml:6:7: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     [

@@ -185,3 +185,38 @@ describe('estimateRows', () => {
     expect(estimateRows(model, { time: 'day' }, { sourceRows: 0, cardinality: BANK_CARDINALITY })).toBe(0);
   });
 });
+
+describe('security levels', () => {
+  const secured = (aggregation: Parameters<typeof bankLikeModel>[0]): CubeModel => ({
+    ...bankLikeModel(aggregation),
+    security: {
+      roles: [
+        { name: 'head_office', rows: [], hiddenMeasures: [], hiddenDimensions: [] },
+        { name: 'branch_head', rows: [{ dimension: 'region', level: 'branch', claim: 'branch' }], hiddenMeasures: [], hiddenDimensions: [] },
+        { name: 'account_manager', rows: [{ dimension: 'manager', level: 'manager', claim: 'manager' }], hiddenMeasures: [], hiddenDimensions: [] },
+      ],
+    },
+  });
+
+  it('gives every explicit cuboid a variant holding each restricting role’s level', () => {
+    const explicit: CuboidLevels[] = [{ region: 'province', time: 'quarter' }, { segment: 'customer', time: 'year' }, { region: 'branch', time: 'month' }];
+    const plan = planCuboids(secured({ auto: false, cuboids: explicit }), bankStats);
+    const names = plan.cuboids.map((cuboid) => cuboid.name);
+    expect(names).toEqual([
+      'time.quarter+region.province',
+      'time.year+segment.customer',
+      'time.month+region.branch',
+      'time.quarter+region.branch',
+      'time.year+region.branch+segment.customer',
+      'time.quarter+region.province+manager.manager',
+      'time.year+segment.customer+manager.manager',
+      'time.month+region.branch+manager.manager',
+    ]);
+    for (const cuboid of plan.cuboids.slice(3)) expect(cuboid.reason).toMatch(/^security: role (branch_head|account_manager)$/);
+  });
+
+  it('without explicit cuboids, plans the restricting levels alone', () => {
+    const names = planCuboids(secured({ auto: false }), bankStats).cuboids.map((cuboid) => cuboid.name);
+    expect(names).toEqual(['region.branch', 'manager.manager']);
+  });
+});

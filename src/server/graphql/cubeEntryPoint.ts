@@ -3,7 +3,7 @@ import type { CubeEngine } from '../../engine/index.ts';
 import type { CubeData } from '../../model/data.ts';
 import type { CubeQueryInput } from '../../model/query.ts';
 import { cubeTypes } from './cubeTypes.ts';
-import { run, withSelection } from './runCubeQuery.ts';
+import { run, scopeOf, withSelection, type GraphQLContext } from './runCubeQuery.ts';
 import { argumentKeyOrder } from './selection.ts';
 import { nonNull, RouteEnum } from './sharedTypes.ts';
 import {
@@ -16,11 +16,6 @@ import {
   type TopNArg,
   type WhereArg,
 } from './toCubeQuery.ts';
-
-/** Mercurius puts the reply in the context; the raw request variables keep the client's key order. */
-export interface GraphQLContext {
-  reply?: { request: { body?: unknown; query?: unknown } };
-}
 
 interface EntryArgs {
   levels?: Record<string, string> | null;
@@ -70,7 +65,7 @@ export function cubeEntryPoint(cube: CubeData, engine: CubeEngine): GraphQLField
         ...(args.offset == null ? {} : { offset: args.offset }),
         ...(args.route == null ? {} : { route: args.route }),
       };
-      return run(engine, withSelection(query, cube.model, types.measureRefs, info));
+      return run(engine, withSelection(query, cube.model, types.measureRefs, info), scopeOf(context));
     },
   };
 }

@@ -1,7 +1,8 @@
 import { GraphQLObjectType, GraphQLSchema, type GraphQLFieldConfigMap } from 'graphql/index.js';
 import type { CubeEngine } from '../../engine/index.ts';
 import type { CubeData } from '../../model/data.ts';
-import { cubeEntryPoint, type GraphQLContext } from './cubeEntryPoint.ts';
+import { cubeEntryPoint } from './cubeEntryPoint.ts';
+import type { GraphQLContext } from './runCubeQuery.ts';
 import { cubeVersionChangedField } from './cubeVersionChanged.ts';
 import { metadataFields } from './metadataFields.ts';
 

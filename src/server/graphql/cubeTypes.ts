@@ -15,7 +15,7 @@ import { dice, drillDown, pivot, rollUp, slice, type CubeEngine } from '../../en
 import { isLevelFilter, MEASURE_VARIANTS, type CubeQuery } from '../../model/query.ts';
 import type { CubeModel } from '../../model/types.ts';
 import { enumValueName, pascal, variantFieldName } from './names.ts';
-import { run, withSelection, type ResultSource } from './runCubeQuery.ts';
+import { run, scopeOf, withSelection, type ResultSource } from './runCubeQuery.ts';
 import type { SelectionInfo } from './selection.ts';
 import { ExplainEntryType, JSONScalar, list, MeasureVariantEnum, MemberFilterInput, nonNull, QueryMetaType } from './sharedTypes.ts';
 import { measureRef, whereToFilters, type WhereArg } from './toCubeQuery.ts';
@@ -151,10 +151,10 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
   });
 
   const navigate = (rewrite: (query: CubeQuery, model: CubeModel, args: any) => CubeQuery) =>
-    (parent: ResultSource, args: unknown, _context: unknown, info: SelectionInfo) => {
+    (parent: ResultSource, args: unknown, context: unknown, info: SelectionInfo) => {
       const next = rewrite(parent.query, engine.cube(parent.query.cube).model, args);
       const { measures: _measures, totals: _totals, ...rest } = next;
-      return run(engine, withSelection(rest, engine.cube(next.cube).model, measureRefs, info));
+      return run(engine, withSelection(rest, engine.cube(next.cube).model, measureRefs, info), scopeOf(context));
     };
 
   const Result: GraphQLObjectType<ResultSource> = new GraphQLObjectType<ResultSource>({
@@ -168,7 +168,7 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
       explain: {
         type: list(ExplainEntryType),
         description: 'Candidate cuboids and why each was chosen or rejected.',
-        resolve: (source) => engine.explain(source.query),
+        resolve: (source, _args, context) => engine.explain(source.query, scopeOf(context)),
       },
       drillDown: {
         type: nonNull(Result),

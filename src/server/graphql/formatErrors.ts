@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql/index.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { isCubeError } from '../../errors.ts';
-import { INTERNAL_MESSAGE, toHttpError } from '../httpError.ts';
+import { INTERNAL_MESSAGE, isFastifyRequestError, RequestError, toHttpError, type HttpError } from '../httpError.ts';
 
 /**
  * GraphQL errors as clients see them. A CubeError keeps its message and carries its
@@ -25,10 +25,24 @@ export function formatGraphQLError(error: GraphQLError, log: FastifyBaseLogger |
     const { message, ...extensions } = body;
     return new GraphQLError(message, { ...base, extensions });
   }
+  const fault = requestFault(error);
+  if (fault !== undefined) {
+    const { message, ...extensions } = fault.body;
+    return new GraphQLError(message, { ...base, extensions });
+  }
   const code = (original as Error & { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('MER_ERR')) {
     return new GraphQLError(error.message, { ...base, extensions: { ...error.extensions, code } });
   }
   log?.error({ err: original }, 'graphql request failed');
   return new GraphQLError(INTERNAL_MESSAGE, { ...base, extensions: { code: 'INTERNAL' } });
+}
+
+/**
+ * A refusal from before execution (a hook's 429 or 503, a body fastify could not
+ * read): it keeps its code, and its HTTP status, as REST would answer it.
+ */
+export function requestFault(error: GraphQLError): HttpError | undefined {
+  const original = error.originalError;
+  return original instanceof RequestError || isFastifyRequestError(original) ? toHttpError(original) : undefined;
 }

@@ -1,9 +1,11 @@
 import { GraphQLInt, GraphQLList, GraphQLString, type GraphQLFieldConfig } from 'graphql/index.js';
 import { CubeError } from '../../errors.ts';
 import type { CubeEngine } from '../../engine/index.ts';
+import type { AccessScope } from '../../model/accessScope.ts';
 import type { CubeData } from '../../model/data.ts';
 import { describeCube } from '../describeCube.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { scopeOf } from './runCubeQuery.ts';
 import { CubeType, MemberConnectionType, nonNull } from './sharedTypes.ts';
 
 /** Largest page of members one request may ask for. */
@@ -15,12 +17,12 @@ export function metadataFields(engine: CubeEngine): Record<string, GraphQLFieldC
     cubes: {
       type: nonNull(new GraphQLList(nonNull(CubeType))),
       description: 'Every loaded cube: its dimensions, measures, cuboids and version.',
-      resolve: () => engine.cubes().map(cubeMetadata),
+      resolve: (_root, _args, context) => engine.visibleCubes(scopeOf(context)).map(cubeMetadata),
     },
     cube: {
       type: CubeType,
       args: { name: { type: nonNull(GraphQLString) } },
-      resolve: (_root, args: { name: string }) => cubeMetadata(engine.cube(args.name)),
+      resolve: (_root, args: { name: string }, context) => cubeMetadata(engine.visibleCube(args.name, scopeOf(context))),
     },
     members: {
       type: nonNull(MemberConnectionType),
@@ -34,7 +36,7 @@ export function metadataFields(engine: CubeEngine): Record<string, GraphQLFieldC
         first: { type: GraphQLInt, defaultValue: 100 },
         after: { type: GraphQLString, description: 'endCursor of the previous page.' },
       },
-      resolve: (_root, args: MembersArgs) => members(engine, args),
+      resolve: (_root, args: MembersArgs, context) => members(engine, args, scopeOf(context)),
     },
   };
 }
@@ -49,19 +51,19 @@ interface MembersArgs {
   after?: string | null;
 }
 
-function members(engine: CubeEngine, args: MembersArgs) {
+async function members(engine: CubeEngine, args: MembersArgs, scope: AccessScope | null) {
   if (args.first < 0 || args.first > MAX_MEMBERS_PAGE) {
     throw new CubeError('QUERY_INVALID', `first must be between 0 and ${MAX_MEMBERS_PAGE}`, { path: 'first' });
   }
   const offset = args.after == null ? 0 : decodeCursor(args.after, 'after');
-  const { members: page, total } = engine.members(args.cube, {
+  const { members: page, total } = await engine.members(args.cube, {
     dimension: args.dimension,
     level: args.level,
     ...(args.parent === undefined ? {} : { parent: args.parent }),
     ...(args.search == null ? {} : { search: args.search }),
     limit: args.first,
     offset,
-  });
+  }, scope);
   const edges = page.map((node, index) => ({ node, cursor: encodeCursor(offset + index + 1) }));
   return {
     totalCount: total,

@@ -33,12 +33,13 @@ export function playgroundRoutes(app: FastifyInstance): void {
     return content;
   };
 
-  app.get(PLAYGROUND_PATH, async (_request, reply) =>
+  // The page and its assets are static and hold no data: queries it sends carry the credentials.
+  app.get(PLAYGROUND_PATH, { config: { public: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(playgroundPage()),
   );
 
   for (const [name, { type }] of Object.entries(ASSETS)) {
-    app.get(`${PLAYGROUND_PATH}/assets/${name}`, async (_request, reply) =>
+    app.get(`${PLAYGROUND_PATH}/assets/${name}`, { config: { public: true } }, async (_request, reply) =>
       reply.type(`${type}; charset=utf-8`).header('cache-control', 'public, max-age=86400').send(await asset(name)),
     );
   }

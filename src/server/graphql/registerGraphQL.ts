@@ -4,7 +4,7 @@ import mercurius from 'mercurius';
 import type { CubeEngine } from '../../engine/index.ts';
 import { cubeSchema } from './cubeSchema.ts';
 import { CUBE_VERSION_CHANGED, versionChanges } from './cubeVersionChanged.ts';
-import { formatGraphQLError } from './formatErrors.ts';
+import { formatGraphQLError, requestFault } from './formatErrors.ts';
 import { MAX_QUERY_DEPTH, maxCubeQueries } from './queryCost.ts';
 
 declare module 'fastify' {
@@ -45,6 +45,7 @@ export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void 
       const log = context.reply?.log ?? context.app?.log;
       // Mercurius wraps syntax, validation and depth errors in one MER_ERR_GQL_VALIDATION (status 400): unwrap them.
       let statusCode = (execution as { statusCode?: number }).statusCode;
+      statusCode ??= (execution.errors ?? []).map(requestFault).find((fault) => fault !== undefined)?.status;
       const errors = (execution.errors ?? []).flatMap((error): GraphQLError[] => {
         const original = error.originalError as { errors?: unknown; statusCode?: unknown } | undefined;
         if (!Array.isArray(original?.errors)) return [error];

@@ -1,4 +1,5 @@
 import { parseQuery, type CubeEngine, type QueryResult } from '../../engine/index.ts';
+import type { AccessScope } from '../../model/accessScope.ts';
 import { parseMeasureRef, type CubeQuery, type CubeQueryInput } from '../../model/query.ts';
 import type { CubeModel } from '../../model/types.ts';
 import { selectedResultFields, type SelectionInfo } from './selection.ts';
@@ -9,10 +10,20 @@ export interface ResultSource {
   result: QueryResult;
 }
 
-/** Runs a query on the one engine REST also uses. */
-export async function run(engine: CubeEngine, input: CubeQueryInput): Promise<ResultSource> {
+/** Mercurius puts the reply in the context: its request carries the raw variables and the caller's scope. */
+export interface GraphQLContext {
+  reply?: { request: { body?: unknown; query?: unknown; scope?: AccessScope | null } };
+}
+
+/** The caller a resolver answers for. */
+export function scopeOf(context: unknown): AccessScope | null {
+  return (context as GraphQLContext | undefined)?.reply?.request.scope ?? null;
+}
+
+/** Runs a query on the one engine REST also uses, as the caller may see it. */
+export async function run(engine: CubeEngine, input: CubeQueryInput, scope: AccessScope | null): Promise<ResultSource> {
   const query = parseQuery(input);
-  return { query, result: await engine.query(query) };
+  return { query, result: await engine.query(query, scope) };
 }
 
 /**

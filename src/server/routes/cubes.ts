@@ -22,15 +22,15 @@ const MembersQuery = z
   .strict();
 
 export function cubeRoutes(app: FastifyInstance, engine: CubeEngine): void {
-  app.get('/v1/cubes', async () => ({ cubes: engine.cubes().map(describeCube) }));
+  app.get('/v1/cubes', async (request) => ({ cubes: engine.visibleCubes(request.scope).map(describeCube) }));
 
   app.get('/v1/cubes/:cube', async (request) => {
     const { cube } = parseInput(CubeParams, request.params);
-    return describeCube(engine.cube(cube));
+    return describeCube(engine.visibleCube(cube, request.scope));
   });
 
   app.get('/v1/cubes/:cube/members', async (request) => {
     const { cube } = parseInput(CubeParams, request.params);
-    return engine.members(cube, parseInput(MembersQuery, request.query));
+    return engine.members(cube, parseInput(MembersQuery, request.query), request.scope);
   });
 }

@@ -41,13 +41,13 @@ export function olapRoutes(app: FastifyInstance, engine: CubeEngine): void {
     const Body = z.object({ query: CubeQuerySchema, ...args }).strict();
     app.post(`/v1/olap/${name}`, async (request) => {
       const { query, ...rest } = parseInput(Body, request.body);
-      const next = apply(query, engine.cube(query.cube).model, rest);
-      return { query: next, result: await engine.query(next) };
+      const next = apply(query, engine.visibleCube(query.cube, request.scope).model, rest);
+      return { query: next, result: await engine.query(next, request.scope) };
     });
   }
 
   app.post('/v1/olap/pivot', async (request) => {
     const { query, ...layout } = parseInput(PivotBody, request.body);
-    return { query, result: pivot(await engine.query(query), layout) };
+    return { query, result: pivot(await engine.query(query, request.scope), layout) };
   });
 }

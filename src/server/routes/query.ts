@@ -12,16 +12,16 @@ const ExplainParams = z.object({ q: z.string().min(1) }).strict();
 
 export function queryRoutes(app: FastifyInstance, engine: CubeEngine): void {
   app.post('/v1/query', { config: { formats: RESULT_FORMATS } }, async (request, reply) => {
-    const result = await engine.query(parseInput(CubeQuerySchema, request.body));
+    const result = await engine.query(parseInput(CubeQuerySchema, request.body), request.scope);
     return sendResult(reply, request.format, result);
   });
 
   app.get('/v1/explain', async (request) => {
     const { q } = parseInput(ExplainParams, request.query);
-    return { explain: engine.explain(parseInput(CubeQuerySchema, parseJsonParam(q, 'q'), 'q')) };
+    return { explain: engine.explain(parseInput(CubeQuerySchema, parseJsonParam(q, 'q'), 'q'), request.scope) };
   });
 
   app.post('/v1/explain', async (request) => ({
-    explain: engine.explain(parseInput(CubeQuerySchema, request.body)),
+    explain: engine.explain(parseInput(CubeQuerySchema, request.body), request.scope),
   }));
 }

@@ -1,0 +1,27 @@
+import { restrictionOf, type AccessScope } from '../model/accessScope.ts';
+import type { CubeData } from '../model/data.ts';
+
+/**
+ * A cube's description as a scope may see it: the measures and dimensions hidden from
+ * its role left out everywhere they would appear (model, dictionaries, cuboid levels).
+ */
+export function visiblePart(cube: CubeData, scope: AccessScope | null): CubeData {
+  const restriction = restrictionOf(cube.model, scope);
+  if (restriction === null || (restriction.hiddenMeasures.size === 0 && restriction.hiddenDimensions.size === 0)) return cube;
+  const { hiddenMeasures, hiddenDimensions } = restriction;
+  return {
+    ...cube,
+    model: {
+      ...cube.model,
+      dimensions: cube.model.dimensions.filter((dimension) => !hiddenDimensions.has(dimension.name)),
+      measures: cube.model.measures.filter((measure) => !hiddenMeasures.has(measure.name)),
+    },
+    dictionaries: Object.fromEntries(
+      Object.entries(cube.dictionaries).filter(([key]) => !hiddenDimensions.has(key.split('.')[0]!)),
+    ),
+    cuboids: cube.cuboids.map((cuboid) => ({
+      ...cuboid,
+      levels: Object.fromEntries(Object.entries(cuboid.levels).filter(([dimension]) => !hiddenDimensions.has(dimension))),
+    })),
+  };
+}
