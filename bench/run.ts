@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 /**
  * `npm run bench [NAME…]`: runs each benchmark in its own process (so one's memory
  * does not colour another's), in a fixed order; each rewrites its own section of
- * bench/RESULTS.md (the soak writes RELIABILITY.md).
+ * bench/RESULTS.md (reliability and soak write RELIABILITY.md).
  */
-const BENCHMARKS = ['build', 'engine', 'ssb', 'scaling', 'kernels', 'graphql', 'soak'] as const;
+const BENCHMARKS = ['build', 'engine', 'ssb', 'scaling', 'kernels', 'graphql', 'reliability', 'soak'] as const;
 
 export async function runBenchmarks(args: string[]): Promise<void> {
   const unknown = args.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));

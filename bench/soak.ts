@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   let badStatus = 0;
   let uncachedCounter = 0;
   const oldVersions = await versions(cubesDir);
-  const rebuild = { start: seconds * 0.4, end: 0, seconds: 0 };
+  const rebuild = { start: seconds * 0.3, end: 0, seconds: 0 };
   try {
     const rebuilding = new Promise<void>((resolve, reject) =>
       setTimeout(() => {
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
           rebuild.seconds = took;
           resolve();
         }, reject);
-      }, seconds * 400),
+      }, seconds * 300),
     );
     const result = await autocannon({
       url,
@@ -238,6 +238,7 @@ async function main(): Promise<void> {
       const answers = await referenceAnswers(cubesDir, set);
       for (const version of Object.values(set)) references.set(version, answers);
     }
+    const cubeOf = new Map([...Object.entries(oldVersions), ...Object.entries(newVersions)].map(([cube, version]) => [version, cube as keyof typeof oldVersions]));
     let torn = 0;
     const byVersion = new Map<string, number>();
     for (const response of seen) {
@@ -265,7 +266,7 @@ async function main(): Promise<void> {
       `| errors (socket errors, timeouts, non-2xx) | ${errors} ${errors === 0 ? '✓' : '✗'} |`,
       `| responses checked against their version's answer | ${seen.length.toLocaleString('en-US')} |`,
       `| torn reads (a body equal to no answer of the version it names) | ${torn} ${torn === 0 ? '✓' : '✗'} |`,
-      `| responses by version | ${[...byVersion].map(([version, count]) => `${version}: ${count.toLocaleString('en-US')}`).join(', ')} |`,
+      `| responses by version | ${[...byVersion].map(([version, count]) => `${cubeOf.get(version)} ${version === oldVersions[cubeOf.get(version)!] ? 'before' : 'after'}: ${count.toLocaleString('en-US')}`).join(', ')} |`,
       `| first response from the new version / last from the old | ${firstNew?.toFixed(1) ?? '–'} s / ${lastOld?.toFixed(1) ?? '–'} s |`,
       `| latency p50 / p99 | ${result.latency.p50} ms / ${result.latency.p99} ms |`,
       `| server RSS: first / peak / last | ${mibText(rss[0])} / ${mibText(Math.max(...rss))} / ${mibText(rss.at(-1))} |`,

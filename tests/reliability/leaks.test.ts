@@ -4,7 +4,7 @@ import { tableFromIPC } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CubeEngine } from '../../src/engine/index.ts';
+import { CubeEngine, pivot } from '../../src/engine/index.ts';
 import { CubeQuerySchema, parseMeasureRef, type CubeQuery, type CubeQueryInput, type LevelFilter } from '../../src/model/query.ts';
 import { buildApp } from '../../src/server/buildApp.ts';
 import { bankOracleCubes } from '../engine/fixtures/bankOracle.ts';
@@ -20,8 +20,8 @@ import { bearer, credentials, hs256, type Credentials } from './credentials.ts';
  * Row-level security holds everywhere: random queries as random users (head office,
  * branch heads, account managers, including members no build has seen), each answer
  * checked against DuckDB on the raw warehouse with the user's restriction written as
- * SQL by the test; the same answer through CSV, Arrow and GraphQL; members listings;
- * explain; a warm cache shared by all users. And head office equals the sum of the
+ * SQL by the test; the same answer through CSV, Arrow, GraphQL and pivot; members
+ * listings; explain; a warm cache shared by all users. And head office equals the sum of the
  * branches.
  */
 const RUNS = Number(process.env.LEAK_RUNS ?? 300);
@@ -128,6 +128,18 @@ async function checkAnswer(key: string, input: CubeQueryInput, user: User): Prom
     // Only a cuboid holding the restricted level can apply the restriction.
     const cuboid = bank.cubes[cube.data.model.name]!.cuboids.find((candidate) => candidate.name === json.meta.cuboid)!;
     expect(cuboid.levels[user.rows.dimension], context).toBe(user.rows.level);
+  }
+
+  const explain = (await post('/v1/explain', user, input)).json().explain as Array<{ cuboid: string; chosen: boolean }>;
+  const chosen = explain.find((entry) => entry.chosen);
+  expect(chosen?.cuboid ?? null, context).toBe(json.meta.source === 'cuboid' ? json.meta.cuboid : null);
+
+  const levels = Object.entries(query.levels).map(([dimension, level]) => `${dimension}.${level}`);
+  if (levels.length > 0 && query.topN === undefined) {
+    const layout = { rows: levels.slice(0, 1), columns: levels.slice(1) };
+    const pivoted = await post('/v1/olap/pivot', user, { query: input, ...layout });
+    if (pivoted.statusCode === 200) expect(pivoted.json().result, context).toEqual(pivot(json, layout));
+    else expect(pivoted.json().error.code, context).toBe('RESULT_TOO_LARGE');
   }
 
   const names: string[] = json.columns.map((column: { name: string }) => column.name);
