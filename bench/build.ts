@@ -115,9 +115,10 @@ function section(results: Measurement[], duckdb: string): string {
     '- *Whole build*: a fresh process loads the model and runs `buildCube` (validation, the dimension scan for dictionaries,',
     '  hierarchy checks and statistics, planning, the cuboid scan, reading cuboids into typed arrays, Arrow encoding and the',
     '  atomic, fsynced write). *Peak RSS* is the process maximum (`process.resourceUsage().maxRSS`), DuckDB included.',
-    '- *GROUPING SETS query alone*: another fresh process, same DuckDB settings, runs the dimension scan (untimed: the query',
-    '  joins its code tables), then times the exact SELECT of the cuboid scan wrapped in `SELECT count(*), max(hash(q))`,',
-    '  so every column is computed and the result discarded.',
+    '- *GROUPING SETS query alone*: another fresh process, same DuckDB settings, runs the dimension scan (untimed: the queries',
+    '  join its code tables), then times the exact SELECTs of the cuboid scan — the main GROUPING SETS and, when some cuboids',
+    '  hold exact distinct counts, the second one that counts them — each wrapped in `SELECT count(*), max(hash(q))`, so every',
+    '  column is computed and the result discarded.',
     `- *Cuboid files*: the Arrow IPC files of the cuboids (dictionaries and parent maps excluded). *Fact table as Parquet*: \`COPY ${values.cube === 'transactions' ? 'fact_transactions' : 'the fact table'} TO … (FORMAT parquet)\` with DuckDB's defaults (Snappy).`,
     `- Warehouse files: ${results.map((result) => `${result.rows.toLocaleString('en-US')} rows → ${mib(result.warehouseBytes)}${result.seedSeconds === undefined ? '' : ` (seeded in ${seconds(result.seedSeconds)})`}`).join('; ')}.`,
   ];

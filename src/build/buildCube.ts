@@ -61,7 +61,7 @@ export async function buildCube(model: CubeModel, options: BuildOptions): Promis
     cube: model.name,
     version: manifest.version,
     sourceRows: manifest.sourceRows,
-    cuboids: manifest.cuboids.map(({ name, levels, estimatedRows, rows, bytes, reason }) => ({ name, levels, estimatedRows, rows, bytes, reason })),
+    cuboids: manifest.cuboids.map(({ name, levels, estimatedRows, rows, bytes, reason, partials }) => ({ name, levels, estimatedRows, rows, bytes, reason, partials })),
     rows: manifest.cuboids.reduce((total, cuboid) => total + cuboid.rows, 0),
     bytes: manifest.cuboids.reduce((total, cuboid) => total + cuboid.bytes, 0),
     seconds: (performance.now() - started) / 1000,

@@ -2,15 +2,17 @@ import { quoteIdentifier } from '../model/sourceSql.ts';
 import type { PartialSpec } from '../model/partials.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
 import { groupingId } from './groupingSets.ts';
-import { cellsSet, groupedDimensions, keysOf, needsValueSet, stageAggregate, valueColumn, valueSet, type ScanShape } from './scanShape.ts';
+import { cellsSet, groupedDimensions, heldBy, keysOf, stageAggregate, valueColumn, valueSet, type ScanShape } from './scanShape.ts';
 
 /**
  * Stage 2 of the cuboid scan, per cuboid: fold its stage-1 rows (already keyed by
  * member codes) to the cuboid's grain, finish the partials (a sum of no values is 0,
- * a min/max of no values NaN), and count distinct values from value sets. Cells are
- * numbered in code order, which is the order they are read and stored in.
+ * a min/max of no values NaN), take exact distinct counts from the distinct scan and
+ * HLL registers from value sets. Only the partials the cuboid holds are read. Cells
+ * are in code order, which is the order they are read and stored in.
  */
 export const CUBOID_ROWS = 'cuboid_rows';
+export const CUBOID_DISTINCTS = 'cuboid_distincts';
 
 export interface CuboidSql {
   name: string;
@@ -35,58 +37,63 @@ const BIT_54 = '18014398509481984::UBIGINT';
 export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid, index: number): CuboidSql {
   const table = `cuboid_${index}`;
   const keys = keysOf(shape, cuboid);
-  const groupBy = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
-  const read = shape.partials.filter((partial) => partial.role !== 'hll');
-  const counted = read.filter((partial) => needsValueSet(shape, partial));
-  const folded = read.filter((partial) => !needsValueSet(shape, partial));
+  // Without a period the cells set is the cuboid's own grouping: each stage-1 row is already one cell.
+  const fold = cellsSet(shape, cuboid).length > keys.length;
+  const groupBy = fold && keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
+  const folded = shape.partials.filter((partial) => partial.role !== 'hll' && partial.role !== 'distinct' && cuboid.partials.includes(partial.column));
+  const counted = heldBy(shape.partials, cuboid, 'distinct');
 
   const cells = `cells AS (
-  SELECT ${[...keys, 'count(*) AS stage_rows', ...folded.map((partial) => `${finishPartial(shape, partial)} AS ${cellColumn(partial)}`)].join(', ')}
+  SELECT ${[...keys, `${fold ? 'count(*)' : '1'} AS stage_rows`, ...folded.map((partial) => `${finishPartial(shape, partial, fold)} AS ${cellColumn(partial)}`)].join(', ')}
   FROM ${CUBOID_ROWS} WHERE gid = ${groupingId(shape.grouping, cellsSet(shape, cuboid))}${groupBy})`;
-  const valueCtes = counted.map(
-    (partial, v) => `values_${v} AS (
-  SELECT ${[...keys, `count(${valueColumn(shape, partial)}) AS n`].join(', ')}
-  FROM ${CUBOID_ROWS} WHERE gid = ${groupingId(shape.grouping, valueSet(shape, cuboid, partial))}${groupBy})`,
-  );
+  const distinct = shape.distinct;
+  // Exactly one row per cell: the distinct scan groups the same source rows by the same keys.
+  const counts = counted.length === 0 || distinct === undefined ? [] : [`counts AS (
+  SELECT ${[...keys, ...counted.map((partial) => `${distinct.counts.get(partial.column)!} AS ${cellColumn(partial)}`)].join(', ')}
+  FROM ${CUBOID_DISTINCTS} WHERE gid = ${groupingId(distinct.grouping, keys)})`];
   const columns = [
-    `(row_number() OVER (${keys.length > 0 ? `ORDER BY ${keys.map((key) => `cells.${key}`).join(', ')}` : ''}) - 1)::INTEGER AS cell`,
     ...keys.map((key) => `cells.${key}`),
+    'cells.stage_rows',
     ...folded.map((partial) => `cells.${cellColumn(partial)}`),
-    ...counted.map((partial, v) => `CAST(coalesce(values_${v}.n, 0) AS DOUBLE) AS ${cellColumn(partial)}`),
+    ...counted.map((partial) => `CAST(coalesce(counts.${cellColumn(partial)}, 0) AS DOUBLE) AS ${cellColumn(partial)}`),
   ];
-  const joins = counted.map((_, v) => `LEFT JOIN values_${v} ON ${joinOn('cells', `values_${v}`, keys)}`);
+  const joins = counts.length === 0 ? '' : `\nLEFT JOIN counts ON ${joinOn('cells', 'counts', keys)}`;
   const partials = [...folded, ...counted];
+  // Keys are unique per cell, so ordering by them numbers cells the same way wherever it is done.
+  const orderBy = keys.length > 0 ? ` ORDER BY ${keys.join(', ')}` : '';
   return {
     name: cuboid.name,
     dimensions: groupedDimensions(shape.model, cuboid).map((dimension) => dimension.name),
     partials,
-    registers: shape.partials
-      .filter((partial) => partial.role === 'hll')
-      .map((partial) => ({ partial, sql: registerSql(table, keys, valueColumn(shape, partial), groupingId(shape.grouping, valueSet(shape, cuboid, partial))) })),
+    registers: heldBy(shape.partials, cuboid, 'hll').map((partial) => ({
+      partial,
+      sql: registerSql(table, keys, valueColumn(shape, partial), groupingId(shape.grouping, valueSet(shape, cuboid, partial))),
+    })),
     table,
-    create: `CREATE TEMP TABLE ${table} AS\nWITH ${[cells, ...valueCtes].join(',\n')}\nSELECT ${columns.join(', ')}\nFROM cells${joins.map((join) => `\n${join}`).join('')}`,
+    create: `CREATE TEMP TABLE ${table} AS\nWITH ${[cells, ...counts].join(',\n')}\nSELECT ${columns.join(', ')}\nFROM cells${joins}`,
     count: `SELECT count(*)::DOUBLE FROM ${table}`,
-    read: `SELECT ${[...keys, ...partials.map(cellColumn)].join(', ') || 'cell'} FROM ${table} ORDER BY cell`,
+    read: `SELECT ${[...keys, ...partials.map(cellColumn)].join(', ') || 'stage_rows'} FROM ${table}${orderBy}`,
   };
 }
 
-/** The partial of a cuboid cell from its stage-1 rows (one per period, or just one). */
-function finishPartial(shape: ScanShape, partial: PartialSpec): string {
+/** The partial of a cuboid cell from its stage-1 rows (one per period, or — `fold` false — exactly one). */
+function finishPartial(shape: ScanShape, partial: PartialSpec, fold: boolean): string {
   const column = () => shape.aggregates.get(stageAggregate(shape, partial)!)!;
+  const folded = (aggregate: string) => (fold ? `${aggregate}(${column()})` : column());
   switch (partial.role) {
     case 'sum':
     case 'count':
-    case 'distinct':
-      return `CAST(coalesce(sum(${column()}), 0) AS DOUBLE)`;
+      return `CAST(coalesce(${folded('sum')}, 0) AS DOUBLE)`;
     case 'min':
     case 'max':
-      return `coalesce(CAST(${partial.role}(${column()}) AS DOUBLE), 'NaN'::DOUBLE)`;
+      return `coalesce(CAST(${folded(partial.role)} AS DOUBLE), 'NaN'::DOUBLE)`;
     case 'last':
-      return `CAST(coalesce(arg_max_null(${column()}, ${shape.period!.column}), 0) AS DOUBLE)`;
+      return fold ? `CAST(coalesce(arg_max_null(${column()}, ${shape.period!.column}), 0) AS DOUBLE)` : `CAST(coalesce(${column()}, 0) AS DOUBLE)`;
     case 'period':
-      return `CAST(max(${shape.period!.column}) AS DOUBLE)`;
+      return `CAST(${fold ? `max(${shape.period!.column})` : shape.period!.column} AS DOUBLE)`;
     case 'hll':
-      throw new Error('HLL registers are read separately');
+    case 'distinct':
+      throw new Error(`${partial.role} partials are not folded from stage-1 aggregates`);
   }
 }
 
@@ -97,12 +104,13 @@ function finishPartial(shape: ScanShape, partial: PartialSpec): string {
  */
 function registerSql(table: string, keys: string[], value: string, gid: string): string {
   const carry = keys.map((key) => `${key}, `).join('');
+  const cellNumbers = `SELECT ${carry}(row_number() OVER (${keys.length > 0 ? `ORDER BY ${keys.join(', ')}` : ''}) - 1)::INTEGER AS cell FROM ${table}`;
   return `SELECT c.cell, r.register, max(r.rank)
 FROM (SELECT ${carry}(h >> 54)::SMALLINT AS register, (bit_count(~w & (w - 1)) + 1)::UTINYINT AS rank
       FROM (SELECT ${carry}h, (h & ${LOW_54_BITS}) | ${BIT_54} AS w
             FROM (SELECT ${carry}xor(hash(${value}), ${HASH_SEED}) AS h
                   FROM ${CUBOID_ROWS} WHERE gid = ${gid} AND ${value} IS NOT NULL))) AS r
-JOIN ${table} AS c ON ${joinOn('r', 'c', keys)}
+JOIN (${cellNumbers}) AS c ON ${joinOn('r', 'c', keys)}
 GROUP BY c.cell, r.register`;
 }
 

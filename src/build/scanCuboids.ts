@@ -3,7 +3,7 @@ import type { CuboidData } from '../model/data.ts';
 import { HLL_REGISTERS } from '../model/partials.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
 import { columnItems, forEachChunk, readColumns } from './chunkColumns.ts';
-import { CUBOID_ROWS, type CuboidScanSql, type CuboidSql } from './cuboidScanSql.ts';
+import type { CuboidScanSql, CuboidSql } from './cuboidScanSql.ts';
 
 /** Runs the cuboid scan (stage 1) once, then reads each cuboid out of its result (stage 2). */
 export async function scanCuboids(
@@ -14,14 +14,14 @@ export async function scanCuboids(
 ): Promise<CuboidData[]> {
   // No cuboids planned: there is nothing to group (and GROUPING SETS () is not SQL).
   if (sql.cuboids.length === 0) return [];
-  await connection.run(sql.stage);
+  for (const stage of sql.stages) await connection.run(stage.create);
   const cuboids: CuboidData[] = [];
   for (const [index, statements] of sql.cuboids.entries()) {
     const cuboid = await readCuboid(connection, statements, planned[index]!);
     cuboids.push(cuboid);
     onCuboid(cuboid, index);
   }
-  await connection.run(`DROP TABLE ${CUBOID_ROWS}`);
+  for (const stage of sql.stages) await connection.run(`DROP TABLE ${stage.table}`);
   return cuboids;
 }
 

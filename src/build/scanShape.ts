@@ -11,11 +11,13 @@ import type { ScanColumns } from './scanColumns.ts';
  * cuboid (its "cells set"), extended by
  * - the semi-additive period (the finest level of its dimension) when the cube has
  *   semi-additive measures, so each cell keeps one value per period for stage 2;
- * - one "value set" (cuboid ∪ {value}) per distinct-count expression that cannot be
- *   counted in the cells set: HLL registers always, exact distincts when the period
- *   makes the cells set finer than the cuboid. Its rows are the cell's distinct values.
- * Otherwise exact distincts are DuckDB's own count(DISTINCT …) in the cells set, which
- * is several times faster than materialising the values.
+ * - one "value set" (cuboid ∪ {value}) per HLL partial the cuboid holds. Its rows are
+ *   the cell's distinct values.
+ * Exact distinct counts come from a second GROUPING SETS statement (`distinct`) over
+ * only the cuboids that hold them (see heldPartials), as DuckDB's own count(DISTINCT …):
+ * in the main scan an aggregate is computed in every grouping set, and value sets
+ * would materialise every (cell, value) pair — both grow with the fact table. The
+ * second read of the source costs less than either.
  */
 export interface ScanShape {
   model: CubeModel;
@@ -26,6 +28,15 @@ export interface ScanShape {
   grouping: GroupingSets;
   /** Stage-1 aggregate SQL → its column, shared by partials that aggregate alike. */
   aggregates: Map<string, string>;
+  /** Absent when no cuboid holds an exact distinct count. */
+  distinct: DistinctScan | undefined;
+}
+
+/** The exact distinct counts' statement: one grouping set per cuboid holding any, one count per distinct partial. */
+export interface DistinctScan {
+  grouping: GroupingSets;
+  /** Partial column → its count column. */
+  counts: Map<string, string>;
 }
 
 /** What the row-set helpers below need: the shape before its grouping is known. */
@@ -34,14 +45,30 @@ type ShapeBase = Pick<ScanShape, 'model' | 'columns' | 'period'>;
 export function scanShape(model: CubeModel, columns: ScanColumns, cuboids: readonly PlannedCuboid[]): ScanShape {
   const base: ShapeBase = { model, columns, period: periodOf(model, columns) };
   const partials = cubePartials(model.measures);
-  const counted = partials.filter((partial) => needsValueSet(base, partial));
-  const grouping = groupingSets(cuboids.flatMap((cuboid) => [cellsSet(base, cuboid), ...counted.map((partial) => valueSet(base, cuboid, partial))]));
+  const grouping = groupingSets(
+    cuboids.flatMap((cuboid) => [cellsSet(base, cuboid), ...heldBy(partials, cuboid, 'hll').map((partial) => valueSet(base, cuboid, partial))]),
+  );
   const aggregates = new Map<string, string>();
   for (const partial of partials) {
     const sql = stageAggregate(base, partial);
     if (sql !== undefined && !aggregates.has(sql)) aggregates.set(sql, `a${aggregates.size}`);
   }
-  return { ...base, partials, grouping, aggregates };
+  return { ...base, partials, grouping, aggregates, distinct: distinctScan(base, partials, cuboids) };
+}
+
+function distinctScan(base: ShapeBase, partials: PartialSpec[], cuboids: readonly PlannedCuboid[]): DistinctScan | undefined {
+  const holding = cuboids.filter((cuboid) => heldBy(partials, cuboid, 'distinct').length > 0);
+  if (holding.length === 0) return undefined;
+  const distinct = partials.filter((partial) => partial.role === 'distinct');
+  return {
+    grouping: groupingSets(holding.map((cuboid) => keysOf(base, cuboid))),
+    counts: new Map(distinct.map((partial, index) => [partial.column, `d${index}`])),
+  };
+}
+
+/** The partials of `role` a cuboid stores. */
+export function heldBy(partials: readonly PartialSpec[], cuboid: PlannedCuboid, role: PartialSpec['role']): PartialSpec[] {
+  return partials.filter((partial) => partial.role === role && cuboid.partials.includes(partial.column));
 }
 
 export function groupedDimensions(model: CubeModel, cuboid: PlannedCuboid): DimensionModel[] {
@@ -57,10 +84,6 @@ export function cellsSet(shape: ShapeBase, cuboid: PlannedCuboid): string[] {
   return unique([...keysOf(shape, cuboid), ...(shape.period ? [shape.period.column] : [])]);
 }
 
-export function needsValueSet(shape: ShapeBase, partial: PartialSpec): boolean {
-  return partial.role === 'hll' || (partial.role === 'distinct' && shape.period !== undefined);
-}
-
 export function valueSet(shape: ShapeBase, cuboid: PlannedCuboid, partial: PartialSpec): string[] {
   return unique([...keysOf(shape, cuboid), valueColumn(shape, partial)]);
 }
@@ -69,7 +92,7 @@ export function valueColumn(shape: ShapeBase, partial: PartialSpec): string {
   return shape.columns.value.get(partial.measure)!;
 }
 
-/** The stage-1 aggregate a partial is folded from in stage 2; undefined when it comes from a value set. */
+/** The stage-1 aggregate a partial is folded from in stage 2; undefined when it comes from a value set or the distinct scan. */
 export function stageAggregate(shape: ShapeBase, partial: PartialSpec): string | undefined {
   const value = () => valueColumn(shape, partial);
   switch (partial.role) {
@@ -83,7 +106,6 @@ export function stageAggregate(shape: ShapeBase, partial: PartialSpec): string |
     case 'max':
       return `max(${value()})`;
     case 'distinct':
-      return needsValueSet(shape, partial) ? undefined : `count(DISTINCT ${value()})`;
     case 'period':
     case 'hll':
       return undefined;

@@ -21,6 +21,8 @@ export interface CuboidSummary {
   rows: number;
   bytes: number;
   reason: string;
+  /** Partial columns the cuboid stores. */
+  partials: string[];
 }
 
 export interface BuildSummary {

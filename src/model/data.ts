@@ -30,8 +30,13 @@ export interface ManifestCuboid {
   levels: CuboidLevels;
   rows: number;
   estimatedRows: number;
-  /** Why the planner chose it ("explicit", "base", "auto: benefit …"). */
+  /** Why the planner chose it ("explicit", "security: role …", "auto: benefit …"). */
   reason: string;
+  /**
+   * Partial columns the file holds. Exact distinct counts are kept only in some cuboids
+   * (see src/plan/heldPartials.ts); manifests written before this field hold every partial.
+   */
+  partials: string[];
   /** Arrow IPC file: one Int32 code column per grouped dimension (named after it), then partials. */
   file: string;
   bytes: number;

@@ -1,6 +1,7 @@
 import type { CubeModel, CuboidLevels } from '../model/types.ts';
 import { cuboidLattice, type CuboidLattice } from './cuboidLattice.ts';
 import { estimateRows } from './estimateRows.ts';
+import { heldPartials } from './heldPartials.ts';
 import { cuboidName, levelsCover, rollsUpTo } from './levels.ts';
 import type { CuboidPlan, PlannedCuboid, PlanStats } from './types.ts';
 
@@ -22,7 +23,13 @@ function explicitCuboids(model: CubeModel, stats: PlanStats): PlannedCuboid[] {
   for (const levels of model.aggregation.cuboids) {
     const name = cuboidName(model, levels);
     if (!byName.has(name)) {
-      byName.set(name, { name, levels: { ...levels }, estimatedRows: estimateRows(model, levels, stats), reason: 'explicit' });
+      byName.set(name, {
+        name,
+        levels: { ...levels },
+        estimatedRows: estimateRows(model, levels, stats),
+        reason: 'explicit',
+        partials: heldPartials(model, 'explicit'),
+      });
     }
   }
   return [...byName.values()];
@@ -43,7 +50,13 @@ function withSecuredVariants(model: CubeModel, stats: PlanStats, explicit: Plann
       for (const rule of role.rows) levels[rule.dimension] = finerOf(model, rule.dimension, levels[rule.dimension], rule.level);
       const name = cuboidName(model, levels);
       if (!planned.has(name)) {
-        planned.set(name, { name, levels, estimatedRows: estimateRows(model, levels, stats), reason: `security: role ${role.name}` });
+        planned.set(name, {
+          name,
+          levels,
+          estimatedRows: estimateRows(model, levels, stats),
+          reason: `security: role ${role.name}`,
+          partials: heldPartials(model, 'security'),
+        });
       }
     }
   }
@@ -111,5 +124,6 @@ function autoCuboid(model: CubeModel, levels: CuboidLevels, rows: number, benefi
     levels,
     estimatedRows: rows,
     reason: `auto: benefit ${benefit.toExponential(1)} rows / ${rows.toLocaleString('en-US')} rows`,
+    partials: heldPartials(model, 'auto'),
   };
 }

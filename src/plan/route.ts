@@ -93,22 +93,29 @@ function rejection(model: CubeModel, request: RouteRequest, cuboid: RouteCuboid)
     if (problem !== undefined) return problem;
   }
   for (const partial of request.partials) {
-    if (!cuboid.columns.has(partial.column)) return `lacks the partial ${partial.column} of ${partial.measure}`;
+    if (partial.fold === 'none') {
+      const problem = exactDistinctProblem(model, request, cuboid, partial);
+      if (problem !== undefined) return problem;
+    } else if (!cuboid.columns.has(partial.column)) {
+      return `lacks the partial ${partial.column} of ${partial.measure}`;
+    }
   }
-  for (const partial of request.partials) {
-    if (partial.fold !== 'none') continue;
-    // An exact distinct count cannot be folded: only a cuboid whose cells are the query's cells holds it.
-    const differing = model.dimensions.find(
-      (dimension) => cuboid.levels[dimension.name] !== request.levels[dimension.name],
-    );
-    if (differing !== undefined) {
-      const held = cuboid.levels[differing.name] ?? 'all';
-      const grouped = request.levels[differing.name] ?? 'all';
-      return `${partial.measure} is an exact distinct count: needs the query's grain, but ${differing.name} is at ${held}, not ${grouped}`;
-    }
-    if (request.recombined.has(partial.measure)) {
-      return `${partial.measure} is an exact distinct count: cannot be recombined for totals or shares`;
-    }
+  return undefined;
+}
+
+/** An exact distinct count cannot be folded: only a cuboid whose cells are the query's cells, and that stores the count, answers it. */
+function exactDistinctProblem(model: CubeModel, request: RouteRequest, cuboid: RouteCuboid, partial: PartialSpec): string | undefined {
+  const differing = model.dimensions.find((dimension) => cuboid.levels[dimension.name] !== request.levels[dimension.name]);
+  if (differing !== undefined) {
+    const held = cuboid.levels[differing.name] ?? 'all';
+    const grouped = request.levels[differing.name] ?? 'all';
+    return `${partial.measure} is an exact distinct count: needs the query's grain, but ${differing.name} is at ${held}, not ${grouped}`;
+  }
+  if (request.recombined.has(partial.measure)) {
+    return `${partial.measure} is an exact distinct count: cannot be recombined for totals or shares`;
+  }
+  if (!cuboid.columns.has(partial.column)) {
+    return `${partial.measure} is an exact distinct count, which only the cuboids listed in the definition store; this one does not`;
   }
   return undefined;
 }

@@ -18,8 +18,10 @@ export interface PlannedCuboid {
   /** dimension → level; absent dimensions are rolled up to "all". */
   levels: CuboidLevels;
   estimatedRows: number;
-  /** "explicit", or "auto: benefit … rows / … rows". */
+  /** "explicit", "security: role …", or "auto: benefit … rows / … rows". */
   reason: string;
+  /** Partial columns it stores, in cube order (see heldPartials: not every cuboid stores exact distinct counts). */
+  partials: string[];
 }
 
 export interface CuboidPlan {

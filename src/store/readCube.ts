@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CubeError } from '../errors.ts';
 import { MANIFEST_FORMAT, parentMapKey, type CubeData, type Manifest } from '../model/data.ts';
 import { cubePartials } from '../model/partials.ts';
-import { levelKey, type CubeModel } from '../model/types.ts';
+import { levelKey, type CubeModel, type MeasureModel } from '../model/types.ts';
 import { cuboidFromIPC, dictionaryFromIPC, parentMapFromIPC } from './arrowTables.ts';
 import { sha256 } from './durableFiles.ts';
 import { CURRENT_FILE, MANIFEST_FILE, VERSION_PATTERN, cubeDir, versionDir } from './layout.ts';
@@ -44,7 +44,9 @@ const ManifestShape = z.looseObject({
   model: z.looseObject({ name: z.string(), dimensions: z.array(z.unknown()), measures: z.array(z.unknown()) }),
   levels: z.array(z.looseObject({ dimension: z.string(), level: z.string(), members: z.number(), file: z.string() })),
   parentMaps: z.array(z.looseObject({ dimension: z.string(), child: z.string(), parent: z.string(), file: z.string() })),
-  cuboids: z.array(z.looseObject({ name: z.string(), levels: z.record(z.string(), z.string()), rows: z.number(), file: z.string() })),
+  cuboids: z.array(
+    z.looseObject({ name: z.string(), levels: z.record(z.string(), z.string()), rows: z.number(), partials: z.array(z.string()).optional(), file: z.string() }),
+  ),
   checksums: z.record(z.string(), z.string()),
 });
 
@@ -74,7 +76,10 @@ export async function readManifest(cubesDir: string, cube: string, version?: str
   if (checked.data.cube !== cube || checked.data.version !== chosen) {
     throw corrupt(cube, chosen, `${MANIFEST_FILE} describes cube ${checked.data.cube} version ${checked.data.version}`);
   }
-  return checked.data as unknown as Manifest;
+  // Manifests written before cuboids listed their partials: every cuboid held every partial.
+  const every = cubePartials(checked.data.model.measures as MeasureModel[]).map((partial) => partial.column);
+  const cuboids = checked.data.cuboids.map((cuboid) => ({ ...cuboid, partials: cuboid.partials ?? every }));
+  return { ...checked.data, cuboids } as unknown as Manifest;
 }
 
 /** A version in memory, after checking every file against the manifest's sha256. */
@@ -113,7 +118,8 @@ export async function readCube(cubesDir: string, cube: string, version?: string)
   const partials = cubePartials(manifest.model.measures);
   const cuboids: CubeData['cuboids'] = [];
   for (const entry of manifest.cuboids) {
-    const cuboid = await decode(entry.file, (bytes) => cuboidFromIPC(bytes, entry.name, entry.levels, partials));
+    const held = partials.filter((partial) => entry.partials.includes(partial.column));
+    const cuboid = await decode(entry.file, (bytes) => cuboidFromIPC(bytes, entry.name, entry.levels, held));
     if (cuboid.rows !== entry.rows) throw corrupt(cube, manifest.version, `${entry.file} has ${cuboid.rows} rows, the manifest says ${entry.rows}`);
     cuboids.push(cuboid);
   }

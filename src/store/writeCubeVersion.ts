@@ -83,7 +83,8 @@ export async function writeCubeVersion(cubesDir: string, input: NewCubeVersion, 
   for (const cuboid of input.cuboids) {
     const file = cuboidFile(cuboid.name);
     const bytes = await write(file, cuboidToIPC(cuboid));
-    cuboids.push({ name: cuboid.name, levels: cuboid.levels, rows: cuboid.rows, estimatedRows: cuboid.estimatedRows, reason: cuboid.reason, file, bytes });
+    const partials = [...Object.keys(cuboid.partials), ...Object.keys(cuboid.registers)];
+    cuboids.push({ name: cuboid.name, levels: cuboid.levels, rows: cuboid.rows, estimatedRows: cuboid.estimatedRows, reason: cuboid.reason, partials, file, bytes });
   }
 
   const manifest: Manifest = {

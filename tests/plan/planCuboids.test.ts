@@ -73,8 +73,8 @@ describe('planCuboids', () => {
       cuboids: [{ region: 'province', time: 'quarter' }, {}, { time: 'quarter', region: 'province' }],
     });
     expect(planCuboids(model, bankStats).cuboids).toEqual([
-      { name: 'time.quarter+region.province', levels: { region: 'province', time: 'quarter' }, estimatedRows: 240, reason: 'explicit' },
-      { name: 'apex', levels: {}, estimatedRows: 1, reason: 'explicit' },
+      { name: 'time.quarter+region.province', levels: { region: 'province', time: 'quarter' }, estimatedRows: 240, reason: 'explicit', partials: ['amount__sum'] },
+      { name: 'apex', levels: {}, estimatedRows: 1, reason: 'explicit', partials: ['amount__sum'] },
     ]);
   });
 

@@ -110,6 +110,20 @@ describe('routeQuery', () => {
     expect(recombined.explain.find((entry) => entry.cuboid === 'quarter+province')!.reason).toContain('cannot be recombined');
   });
 
+  it('answers an exact distinct count at its grain only from a cuboid that stores it', () => {
+    const distinct = partialsOf(measures[1]!);
+    const withoutDistinct = new Set([...allColumns].filter((column) => column !== 'customers__distinct'));
+    const atGrain = request({ levels: { time: 'quarter', region: 'province' }, partials: [...partialsOf(measures[0]!), ...distinct] });
+    const lacking = routeQuery(model, atGrain, [cuboid('apex', {}, 1), cuboid('quarter+province', { time: 'quarter', region: 'province' }, 400, withoutDistinct)]);
+    expect(lacking.cuboid).toBeNull();
+    expect(lacking.explain[1]!.reason).toBe(
+      'customers is an exact distinct count, which only the cuboids listed in the definition store; this one does not',
+    );
+    // A finer cuboid without it still answers the other measures of other queries.
+    const sums = routeQuery(model, request({ levels: { time: 'year' } }), [cuboid('quarter+province', { time: 'quarter', region: 'province' }, 400, withoutDistinct)]);
+    expect(sums.cuboid).toBe('quarter+province');
+  });
+
   it('marks approximate distinct counts from cuboids inexact', () => {
     const route = routeQuery(model, request({ levels: { time: 'year' }, partials: partialsOf(measures[2]!) }), cuboids);
     expect(route).toMatchObject({ cuboid: 'quarter+province', exact: false });
