@@ -5,8 +5,9 @@ import { serve, type Server } from '../src/server/serve.ts';
 import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, writeSection } from './benchSupport.ts';
 
 /**
- * GraphQL throughput with autocannon, in one run: a cached GraphQL query, an uncached
- * GraphQL query answered from a cuboid (a server with the result cache off), and the
+ * GraphQL throughput with autocannon, in one run: a cached GraphQL query (served by the
+ * GraphQL response cache), an uncached GraphQL query answered from a cuboid (a server
+ * with cacheBytes 0: no result cache, no response cache), and the
  * same response body from a bare fastify route returning precomputed JSON — the
  * ceiling of HTTP on this machine. Load generator and servers share this process, as
  * they share the machine; each gets the same handicap.
@@ -114,7 +115,8 @@ async function main(): Promise<void> {
       line('GraphQL, uncached, from a cuboid', measured.uncached, ratio(measured.uncached, 0.5)),
       '',
       '- The load generator and the servers share this process (and its two cores): the ceiling pays the same handicap.',
-      '- *Uncached*: a second server with the result cache off, so every request routes, scans the cuboid, folds and finishes.',
+      '- *Cached*: repeated requests are answered by the GraphQL response cache (same body, same caller scope, same cube versions) before mercurius parses anything.',
+      '- *Uncached*: a second server with `cacheBytes: 0` (no result cache, no response cache), so every request is parsed and executed, and routes, scans the cuboid, folds and finishes.',
     ].join('\n');
     await writeSection(values.results, 'graphql', text);
     process.stdout.write(`${text}\n`);

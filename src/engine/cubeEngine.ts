@@ -47,11 +47,14 @@ export class CubeEngine {
   private readonly loaded = new Map<string, LoadedCube>();
   private readonly sources = new Map<string, SourceDatabase>();
   private readonly cache: ResultCache;
+  /** The result cache's budget in bytes (0: off), which caches layered on the engine's answers size themselves by. */
+  readonly cacheBytes: number;
   private readonly sourceLimits: SourceLimits;
   private readonly maxResultRows: number;
 
   constructor(options: CubeEngineOptions = {}) {
-    this.cache = new ResultCache(options.cacheBytes ?? 64 * 1024 * 1024);
+    this.cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+    this.cache = new ResultCache(this.cacheBytes);
     this.sourceLimits = {
       timeoutMs: options.queryTimeoutMs ?? DEFAULT_SOURCE_LIMITS.timeoutMs,
       memoryLimit: options.sourceMemoryLimit ?? DEFAULT_SOURCE_LIMITS.memoryLimit,

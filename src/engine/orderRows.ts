@@ -14,11 +14,19 @@ export function orderRows(
   wanted: number = table.size,
 ): Int32Array {
   // Per grouped level: members rank 0…k-1 in natural order, then NULL (k), then Others (k+1).
+  // Plain loops: TypedArray.from with a map function takes V8's slow generic path, and
+  // this runs for every row of every uncached query.
   const ranks = levels.map((index, group) => {
     const codes = table.codes[group]!;
-    return Int32Array.from(codes, (code) => (code === OTHERS_CODE ? index.size + 1 : index.rank[code]!));
+    const rank = new Int32Array(codes.length);
+    for (let row = 0; row < codes.length; row++) {
+      const code = codes[row]!;
+      rank[row] = code === OTHERS_CODE ? index.size + 1 : index.rank[code]!;
+    }
+    return rank;
   });
-  const realMembers = levels.map((index) => index.members.filter((member) => member !== null).length);
+  // The NULL member ranks after every real member, so they number size − 1 with it.
+  const realMembers = levels.map((index) => (index.codeOf(null) === undefined ? index.size : index.size - 1));
 
   const compareLevel = (group: number, desc: boolean, a: number, b: number): number => {
     const rank = ranks[group]!;
@@ -51,7 +59,10 @@ export function orderRows(
     return a - b;
   };
   // A page from the top (top 20 of a thousand managers) needs only its first rows in order.
-  return wanted * 8 < table.size ? firstInOrder(table.size, wanted, compare) : Int32Array.from({ length: table.size }, (_, row) => row).sort(compare);
+  if (wanted * 8 < table.size) return firstInOrder(table.size, wanted, compare);
+  const rows = new Int32Array(table.size);
+  for (let row = 0; row < rows.length; row++) rows[row] = row;
+  return rows.sort(compare);
 }
 
 /** The `wanted` first rows under `compare`, by insertion into a sorted prefix: O(rows · log wanted) comparisons. */

@@ -162,12 +162,11 @@ async function checkAnswer(key: string, input: CubeQueryInput, user: User): Prom
     }),
   );
 
-  const measureNames = cube.data.model.measures.map((measure) => measure.name);
   const graphql = await app.inject({
     method: 'POST',
     url: '/graphql',
     headers: headersOf(user),
-    payload: { query: cubeQueryToGraphQL(input, measureNames) },
+    payload: { query: cubeQueryToGraphQL(input, cube.data) },
   });
   const body = graphql.json();
   expect(body.errors, context).toBeUndefined();

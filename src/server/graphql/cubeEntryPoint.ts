@@ -7,6 +7,7 @@ import { run, scopeOf, withSelection, type GraphQLContext } from './runCubeQuery
 import { argumentKeyOrder } from './selection.ts';
 import { nonNull, RouteEnum } from './sharedTypes.ts';
 import {
+  cubeMemberText,
   havingToCubeHaving,
   orderToCubeOrder,
   topNToCubeTopN,
@@ -57,7 +58,7 @@ export function cubeEntryPoint(cube: CubeData, engine: CubeEngine): GraphQLField
       const query: Omit<CubeQueryInput, 'measures'> = {
         cube: cube.model.name,
         levels,
-        filters: whereToFilters(args.where),
+        filters: whereToFilters(args.where, cubeMemberText(() => engine.cube(cube.model.name))),
         having: havingToCubeHaving(args.having),
         order: orderToCubeOrder(args.orderBy),
         ...(topN === undefined ? {} : { topN }),

@@ -17,8 +17,9 @@ import type { CubeModel } from '../../model/types.ts';
 import { enumValueName, pascal, variantFieldName } from './names.ts';
 import { run, scopeOf, withSelection, type ResultSource } from './runCubeQuery.ts';
 import type { SelectionInfo } from './selection.ts';
-import { ExplainEntryType, JSONScalar, list, MeasureVariantEnum, MemberFilterInput, nonNull, QueryMetaType } from './sharedTypes.ts';
-import { measureRef, whereToFilters, type WhereArg } from './toCubeQuery.ts';
+import { filterInputOf } from './filterInputs.ts';
+import { ExplainEntryType, JSONScalar, list, MeasureVariantEnum, nonNull, QueryMetaType } from './sharedTypes.ts';
+import { cubeMemberText, measureRef, whereToFilters, type WhereArg } from './toCubeQuery.ts';
 
 export interface CubeTypes {
   Result: GraphQLObjectType;
@@ -58,7 +59,7 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
     whereFields[dimension.name] = {
       type: new GraphQLInputObjectType({
         name: `${D}Where`,
-        fields: Object.fromEntries(levelNames.map((level) => [level, { type: MemberFilterInput }])),
+        fields: Object.fromEntries(dimension.levels.map((level) => [level.name, { type: filterInputOf(level) }])),
       }),
     };
     rowFields[dimension.name] = {
@@ -195,7 +196,7 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
         description: 'Restrict several levels at once; replaces earlier filters on the same levels.',
         args: { where: { type: nonNull(Where) } },
         resolve: navigate((query, cubeModel, args: { where: WhereArg }) => {
-          const filters = whereToFilters(args.where);
+          const filters = whereToFilters(args.where, cubeMemberText(() => engine.cube(query.cube)));
           const leaves = filters.filter(isLevelFilter);
           if (leaves.length !== filters.length || leaves.length === 0) {
             throw new CubeError('OPERATION_INVALID', 'dice takes member conditions on levels, without and / or', { path: 'where' });

@@ -6,6 +6,7 @@ import { cubeSchema } from './cubeSchema.ts';
 import { CUBE_VERSION_CHANGED, versionChanges } from './cubeVersionChanged.ts';
 import { formatGraphQLError, requestFault } from './formatErrors.ts';
 import { MAX_QUERY_DEPTH, maxCubeQueries } from './queryCost.ts';
+import { registerResponseCache } from './responseCache.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,6 +67,9 @@ export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void 
     },
   });
 
+  // After mercurius (its hooks need app.graphql), yet before its routes exist (they are declared when it loads).
+  const responses = registerResponseCache(app, engine, GRAPHQL_PATH);
+
   let versions: Map<string, string> | undefined;
   let watch: NodeJS.Timeout | undefined;
   const refreshSchema = (): boolean => {
@@ -74,6 +78,8 @@ export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void 
     if (versions !== undefined && changes.length === 0) return false;
     app.graphql.replaceSchema(cubeSchema(engine, cubes));
     versions = new Map(cubes.map((cube) => [cube.model.name, cube.version]));
+    // Entries are keyed by version, so this only frees what no request can hit any more.
+    responses?.clear();
     for (const change of changes) {
       app.graphql.pubsub.publish({ topic: CUBE_VERSION_CHANGED, payload: { cubeVersionChanged: change } });
     }
@@ -88,8 +94,17 @@ export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void 
   };
 
   app.decorate('refreshGraphQLSchema', refreshSchema);
-  app.addHook('onRequest', async (request) => {
-    if (request.url === GRAPHQL_PATH || request.url.startsWith(`${GRAPHQL_PATH}?`)) refreshSchema();
+  // Callback style, as the work is synchronous: this runs before every request, and an async hook costs each a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url === GRAPHQL_PATH || request.url.startsWith(`${GRAPHQL_PATH}?`)) {
+      try {
+        refreshSchema();
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+    }
+    done();
   });
   app.addHook('onClose', async () => clearInterval(watch));
 }

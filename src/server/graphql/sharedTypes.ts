@@ -2,7 +2,6 @@ import {
   GraphQLBoolean,
   GraphQLEnumType,
   GraphQLFloat,
-  GraphQLInputObjectType,
   GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
@@ -28,27 +27,6 @@ export const JSONScalar = new GraphQLScalarType({
   serialize: (value) => value,
   parseValue: (value) => value,
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
-});
-
-export const MemberFilterInput = new GraphQLInputObjectType({
-  name: 'MemberFilter',
-  description:
-    'Conditions on the members of one level; several fields are all required (AND). Members are strings ' +
-    '(numbers and dates too, in their member text: "2024-Q3", "2024-01"); null is the NULL member. ' +
-    'Ranges (between, gt, gte, lt, lte) compare in the level\'s natural order.',
-  fields: {
-    eq: { type: GraphQLString },
-    ne: { type: GraphQLString },
-    in: { type: new GraphQLList(GraphQLString) },
-    notIn: { type: new GraphQLList(GraphQLString) },
-    between: { type: new GraphQLList(GraphQLString), description: 'Two members, both included.' },
-    gt: { type: GraphQLString },
-    gte: { type: GraphQLString },
-    lt: { type: GraphQLString },
-    lte: { type: GraphQLString },
-    contains: { type: GraphQLString, description: 'Case-sensitive substring of the member text.' },
-    startsWith: { type: GraphQLString },
-  },
 });
 
 export const MeasureVariantEnum = new GraphQLEnumType({
