@@ -34,6 +34,8 @@ export function listMembers(
       throw new CubeError('QUERY_INVALID', `${index.key} is a top level: its members have no parent`, { path: 'parent' });
     }
     const parent = cube.level(index.dimension, parentName);
+    // Who sees only some members learns nothing from asking for one that does not exist.
+    if (visible !== undefined && parent.codeOf(options.parent) === undefined) return { members: [], total: 0 };
     const parentCode = memberCode(parent, options.parent, 'parent');
     const map = cube.rollup(index.dimension, index.level.name, parentName)!;
     codes = codes.filter((code) => map[code] === parentCode);

@@ -1,5 +1,5 @@
 import { checkVisible, restrictionOf, type AccessScope } from '../model/accessScope.ts';
-import type { CubeQuery, LevelFilter } from '../model/query.ts';
+import { isLevelFilter, type CubeQuery, type Filter, type LevelFilter, type MemberOp } from '../model/query.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import { resolveLevel } from './validateFilters.ts';
 
@@ -10,7 +10,9 @@ import { resolveLevel } from './validateFilters.ts';
  * pivot, explain, the source SQL as bound parameters) and its cache key, and routing
  * picks only cuboids that hold the restricted levels. A claimed member the version does
  * not know keeps no row rather than failing: credentials may name members a build has
- * not seen yet.
+ * not seen yet. So does a member the caller names: an "unknown member" error, with
+ * its suggestions of the closest members, would tell a restricted caller which
+ * members exist beyond its rows.
  */
 export function restrictQuery(cube: LoadedCube, query: CubeQuery, scope: AccessScope | null): CubeQuery {
   const restriction = restrictionOf(cube.data.model, scope);
@@ -21,5 +23,20 @@ export function restrictQuery(cube: LoadedCube, query: CubeQuery, scope: AccessS
     const index = resolveLevel(cube, dimension, level, 'dimension', 'level');
     return { dimension, level, op: 'in', values: members.filter((member) => index.codeOf(member) !== undefined) };
   });
-  return { ...query, filters: [...query.filters, ...rowFilters] };
+  return { ...query, filters: [...knownMembersOnly(cube, query.filters), ...rowFilters] };
+}
+
+const MEMBER_OPS = new Set<MemberOp>(['eq', 'ne', 'in', 'notIn']);
+
+function knownMembersOnly(cube: LoadedCube, filters: readonly Filter[]): Filter[] {
+  return filters.map((filter): Filter => {
+    if (!isLevelFilter(filter)) return 'and' in filter ? { and: knownMembersOnly(cube, filter.and) } : { or: knownMembersOnly(cube, filter.or) };
+    const dimension = cube.data.model.dimensions.find((candidate) => candidate.name === filter.dimension);
+    // Unknown dimensions and levels are left for validation to report where they are.
+    if (!MEMBER_OPS.has(filter.op) || !dimension?.levels.some((level) => level.name === filter.level)) return filter;
+    const index = cube.level(dimension, filter.level);
+    const values = filter.values.filter((value) => value === null || index.codeOf(value) !== undefined);
+    if (values.length === filter.values.length) return filter;
+    return { ...filter, op: filter.op === 'eq' || filter.op === 'in' ? 'in' : 'notIn', values };
+  });
 }

@@ -38,6 +38,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
   });
   negotiateFormats(app);
+  // A WebSocket upgrade refused by a hook (401, 429, 503) is answered on a socket the
+  // HTTP parser has already let go of, so nothing would ever close it.
+  app.addHook('onResponse', async (request) => {
+    if (request.headers.upgrade !== undefined) request.raw.socket.destroy();
+  });
   // Authentication first: rate limits count per authenticated principal.
   registerAuth(app, options.auth ?? null);
   registerLimits(app, options.limits);

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CubeEngine } from '../../src/engine/index.ts';
 import { isCubeError } from '../../src/errors.ts';
@@ -65,6 +66,28 @@ describe('authentication', () => {
       expect(errorCode(response), request.url).toBe('AUTH_REQUIRED');
       expect(response.headers['www-authenticate']).toBe('Bearer');
     }
+  });
+
+  it('refuses an anonymous subscription socket and opens one with a token', async () => {
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const open = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { headers });
+        // Terminated, not closed: a lingering socket would hold the server's close() open.
+        socket.on('open', () => {
+          socket.terminate();
+          resolve('open');
+        });
+        // Resolved only once the server closes the refused socket: one left open would
+        // pile up with every anonymous attempt.
+        socket.on('unexpected-response', (request, response) => {
+          response.resume();
+          request.socket?.once('close', () => resolve(`HTTP ${response.statusCode}`));
+        });
+        socket.on('error', (error) => resolve(error.message));
+      });
+    expect(await open({})).toBe('HTTP 401');
+    expect(await open(bearer(hs256({ role: 'head_office' })))).toBe('open');
   });
 
   it('serves the health check and the playground page without credentials', async () => {

@@ -226,6 +226,45 @@ describe('row-level security', () => {
     );
   }, 120_000);
 
+  it('tells a restricted user nothing about members beyond its rows through errors or hints', async () => {
+    const customers = members('segment.customer');
+    const branches = members('region.branch');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...branches), fc.constantFrom(...customers), fc.nat(3), async (branch, customer, cut) => {
+        const user: User = {
+          name: branch,
+          claims: { role: 'branch_head', branch },
+          rows: { dimension: 'region', level: 'branch', op: 'in', values: [branch] },
+          hidden: [],
+        };
+        const probe = customer.slice(0, customer.length - cut);
+        const filtered = await post('/v1/query', user, {
+          cube: 'transactions',
+          measures: ['amount'],
+          levels: { segment: 'customer' },
+          filters: [{ dimension: 'segment', level: 'customer', op: 'eq', values: [probe] }],
+        });
+        const listed = await app.inject({
+          url: `/v1/cubes/transactions/members?dimension=region&level=city&parent=${encodeURIComponent(`${branch.slice(0, 2)}${probe}`)}`,
+          headers: headersOf(user),
+        });
+        expect(filtered.statusCode).toBe(200);
+        expect(listed.json()).toEqual({ members: [], total: 0 });
+        // Whether or not the probe names a real customer, the answer holds only the branch's own rows.
+        const expected = await oracleAnswer(
+          db,
+          cubes.transactions!,
+          restricted(CubeQuerySchema.parse({ cube: 'transactions', measures: ['amount'], levels: { segment: 'customer' }, filters: [{ dimension: 'segment', level: 'customer', op: 'in', values: [probe] }] }), user),
+        );
+        expect(filtered.json().rows.length).toBe(expected.rows.length);
+        for (const other of customers) {
+          if (other !== probe && !expected.rows.some((row) => row.values['segment.customer'] === other)) expect(filtered.body).not.toContain(other);
+        }
+      }),
+      { numRuns: 40, seed: 63 },
+    );
+  });
+
   it('answers head office with the sum of what the branch heads see', async () => {
     const branches = members('region.branch');
     const additive = ['amount', 'transactions', 'profit', 'fee_revenue', 'cost'];
