@@ -43,17 +43,18 @@ function cacheOf(engine: CubeEngine): ResultCache {
   return (engine as unknown as { cache: ResultCache }).cache;
 }
 
+/** Loads a version and keeps only a weak reference to it, so the test itself never holds it alive. */
+async function loadWeakly(engine: CubeEngine, version: string): Promise<WeakRef<object>> {
+  const cube = await readCube(warehouse.cubesDir, 'sales', version);
+  engine.load(cube);
+  return new WeakRef(cube);
+}
+
 describe('swapping a cube version in the engine', () => {
   it('lets a query in flight finish on the version it started with, then frees that version and its cached answers', async () => {
     const engine = new CubeEngine({});
     try {
-      // Loaded inside a function so this test holds only a weak reference to the old version.
-      const loadFirst = async () => {
-        const cube = await readCube(warehouse.cubesDir, 'sales', first);
-        engine.load(cube);
-        return new WeakRef(cube);
-      };
-      const old = await loadFirst();
+      const old = await loadWeakly(engine, first);
       const before = await engine.query(byProvince);
       expect((await engine.query(byProvince)).meta).toMatchObject({ cubeVersion: first, cached: true });
 
@@ -78,12 +79,7 @@ describe('swapping a cube version in the engine', () => {
   it('keeps a version that is still loaded (the collection check is not vacuous)', async () => {
     const engine = new CubeEngine({});
     try {
-      const loadFirst = async () => {
-        const cube = await readCube(warehouse.cubesDir, 'sales', first);
-        engine.load(cube);
-        return new WeakRef(cube);
-      };
-      const kept = await loadFirst();
+      const kept = await loadWeakly(engine, first);
       await engine.query(byProvince);
       expect(await collected(kept)).toBe(false);
     } finally {
