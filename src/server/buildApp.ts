@@ -61,7 +61,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     });
   });
 
-  healthRoutes(app, options.engine);
+  healthRoutes(app, options.engine, (options.auth ?? null) === null);
   cubeRoutes(app, options.engine);
   queryRoutes(app, options.engine);
   olapRoutes(app, options.engine);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CubeEngine } from '../../src/engine/index.ts';
 import { buildApp } from '../../src/server/buildApp.ts';
+import { bearer, credentials, hs256 } from '../reliability/credentials.ts';
 import { bankFixture, type BankFixture } from '../server/bankFixture.ts';
 
 let fixture: BankFixture;
@@ -25,8 +26,8 @@ afterAll(async () => {
 });
 
 /** A graphql-transport-ws client that collects the `next` payloads of one subscription. */
-async function subscribe(query: string) {
-  const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+async function subscribe(query: string, headers: Record<string, string> = {}, server = url) {
+  const socket = new WebSocket(`${server.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { headers });
   const received: any[] = [];
   await new Promise<void>((resolve, reject) => {
     socket.on('error', reject);
@@ -64,6 +65,32 @@ describe('subscription cubeVersionChanged', () => {
     } finally {
       all.close();
       other.close();
+    }
+  });
+});
+
+describe('subscription cubeVersionChanged with authentication', () => {
+  it('tells a caller only of the cubes its role may see', async () => {
+    const creds = await credentials();
+    const secured = buildApp({ engine, auth: creds.config });
+    const securedUrl = await secured.listen({ host: '127.0.0.1', port: 0 });
+    const query = 'subscription { cubeVersionChanged { cube version } }';
+    // The bank definitions list head_office on the transactions cube; "visitor" is no role of it.
+    const headOffice = await subscribe(query, bearer(hs256({ role: 'head_office' })), securedUrl);
+    const visitor = await subscribe(query, bearer(hs256({ role: 'visitor' })), securedUrl);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = headOffice.received.length;
+      const next = { ...engine.cubes()[0]!, version: `${fixture.cube.version}-secured`, builtAt: new Date().toISOString() };
+      engine.load(next);
+      await expect.poll(() => headOffice.received.length, { timeout: 5_000, interval: 50 }).toBe(before + 1);
+      expect(headOffice.received.at(-1)).toEqual({ data: { cubeVersionChanged: { cube: 'transactions', version: next.version } } });
+      expect(visitor.received).toEqual([]);
+    } finally {
+      headOffice.close();
+      visitor.close();
+      await secured.close();
+      await creds.remove();
     }
   });
 });

@@ -13,11 +13,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without credentials (health checks, the playground's static page). */
     public?: boolean;
+    /** Served only to the configured admin roles (operator routes such as reload). */
+    admin?: boolean;
   }
 }
 
 const API_KEY_HEADER = 'x-api-key';
-const ADMIN_PREFIX = '/v1/admin/';
 
 /**
  * Authenticates every request but the public ones into `request.scope`, which every
@@ -55,7 +56,8 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig | null): v
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public === true) return;
     request.scope = await authenticate(request, config);
-    if (request.url.startsWith(ADMIN_PREFIX)) requireAdmin(request.scope, config);
+    // The matched route decides, not the URL as sent: the router decodes `/v1/%61dmin/…`.
+    if (request.routeOptions.config?.admin === true) requireAdmin(request.scope, config);
   });
 }
 

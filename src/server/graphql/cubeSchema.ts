@@ -19,6 +19,6 @@ export function cubeSchema(engine: CubeEngine, cubes: readonly CubeData[] = engi
   }
   return new GraphQLSchema({
     query: new GraphQLObjectType({ name: 'Query', fields }),
-    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { cubeVersionChanged: cubeVersionChangedField } }),
+    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { cubeVersionChanged: cubeVersionChangedField(engine) } }),
   });
 }
