@@ -30,22 +30,25 @@ export async function watchCubes(cubesDir: string, onChange: () => void, debounc
       const watcher = watch(cubeDir(cubesDir, name), (_event, file) => {
         if (file === null || file === CURRENT_FILE) changed();
       });
-      // The folder was removed: forget it; the cubes folder's watch sees it if it comes back.
-      watcher.on('error', () => {
-        watcher.close();
-        cubes.delete(name);
-      });
+      watcher.on('error', () => forget(name));
       cubes.set(name, watcher);
     } catch {
       // Not a folder, or gone again already.
     }
+  };
+  const forget = (name: string) => {
+    cubes.get(name)?.close();
+    cubes.delete(name);
   };
   const scan = async () => {
     const entries = await readdir(cubesDir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) if (entry.isDirectory() && !closed) watchCube(entry.name);
   };
 
-  const root = watch(cubesDir, () => {
+  const root = watch(cubesDir, (_event, name) => {
+    // A removed folder's watch goes quiet without an error on Linux, and a folder made
+    // again under the same name is a new one: whatever happened to `name`, watch it afresh.
+    if (name !== null) forget(name);
     // A new cube folder may have got its CURRENT before its watch started: always reload after a scan.
     void scan().then(changed);
   });
