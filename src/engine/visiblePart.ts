@@ -3,7 +3,7 @@ import type { CubeData } from '../model/data.ts';
 
 /**
  * A cube's description as a scope may see it: the measures and dimensions hidden from
- * its role left out everywhere they would appear (model, dictionaries, cuboid levels).
+ * its role left out everywhere they would appear (model, dictionaries, cuboids).
  */
 export function visiblePart(cube: CubeData, scope: AccessScope | null): CubeData {
   const restriction = restrictionOf(cube.model, scope);
@@ -19,9 +19,7 @@ export function visiblePart(cube: CubeData, scope: AccessScope | null): CubeData
     dictionaries: Object.fromEntries(
       Object.entries(cube.dictionaries).filter(([key]) => !hiddenDimensions.has(key.split('.')[0]!)),
     ),
-    cuboids: cube.cuboids.map((cuboid) => ({
-      ...cuboid,
-      levels: Object.fromEntries(Object.entries(cuboid.levels).filter(([dimension]) => !hiddenDimensions.has(dimension))),
-    })),
+    // A cuboid grouping a hidden dimension is left out whole: its name spells the dimension.
+    cuboids: cube.cuboids.filter((cuboid) => Object.keys(cuboid.levels).every((dimension) => !hiddenDimensions.has(dimension))),
   };
 }
