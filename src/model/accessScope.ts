@@ -50,14 +50,11 @@ function claimMembers(scope: AccessScope, role: RoleModel, claim: string): strin
 
 /** Refuses a query that names a hidden measure or dimension anywhere, with where it did. */
 export function checkVisible(query: CubeQuery, restriction: Restriction): void {
-  const measure = (name: string, path: string) => {
-    if (restriction.hiddenMeasures.has(parseMeasureRef(name).name)) {
-      throw denied(`measure "${parseMeasureRef(name).name}" is hidden from role "${restriction.role}"`, path);
-    }
+  const measure = (ref: string, path: string) => {
+    const { name } = parseMeasureRef(ref);
+    if (restriction.hiddenMeasures.has(name)) throw denied(`measure "${name}" is hidden from role "${restriction.role}"`, path);
   };
-  const dimension = (name: string, path: string) => {
-    if (restriction.hiddenDimensions.has(name)) throw denied(`dimension "${name}" is hidden from role "${restriction.role}"`, path);
-  };
+  const dimension = (name: string, path: string) => checkDimensionVisible(name, restriction, path);
   query.measures.forEach((name, index) => measure(name, `measures[${index}]`));
   for (const name of Object.keys(query.levels)) dimension(name, `levels.${name}`);
   visitFilters(query.filters, 'filters', (name, path) => dimension(name, path));
@@ -73,10 +70,10 @@ export function checkVisible(query: CubeQuery, restriction: Restriction): void {
   }
 }
 
-/** Checks a members listing's dimension the same way. */
-export function checkDimensionVisible(dimension: string, restriction: Restriction): void {
+/** Refuses a hidden dimension (a members listing's, or one a query names at `path`). */
+export function checkDimensionVisible(dimension: string, restriction: Restriction, path = 'dimension'): void {
   if (restriction.hiddenDimensions.has(dimension)) {
-    throw denied(`dimension "${dimension}" is hidden from role "${restriction.role}"`, 'dimension');
+    throw denied(`dimension "${dimension}" is hidden from role "${restriction.role}"`, path);
   }
 }
 

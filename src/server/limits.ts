@@ -70,15 +70,18 @@ function registerLoadShedding(app: FastifyInstance, limits: LimitsOptions): void
     maxHeapUsedBytes: limits.maxHeapUsedBytes,
     maxRssBytes: limits.maxRssBytes,
     sampleInterval: limits.sampleIntervalMs,
-    pressureHandler: async (request, reply, type) => {
+    pressureHandler: async (request, _reply, type) => {
       if (isUnlimited(request)) return;
-      void reply.header('retry-after', limits.overloadRetryAfterSeconds);
       request.log.warn({ pressure: type }, 'request shed under pressure');
-      throw new RequestError(503, {
-        code: 'OVERLOADED',
-        message: 'the server is overloaded and did not start this request',
-        hint: `retry in ${limits.overloadRetryAfterSeconds} s`,
-      });
+      throw new RequestError(
+        503,
+        {
+          code: 'OVERLOADED',
+          message: 'the server is overloaded and did not start this request',
+          hint: `retry in ${limits.overloadRetryAfterSeconds} s`,
+        },
+        { 'retry-after': String(limits.overloadRetryAfterSeconds) },
+      );
     },
   });
 }
