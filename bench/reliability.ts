@@ -58,7 +58,7 @@ const PROMISES: Promise_[] = [
   {
     promise: 'Credentials: API keys, HS256 and RS256 (JWKS) tokens; every bad credential is a 401 with its code; anonymous requests get 401',
     tests: ['tests/reliability/auth.test.ts'],
-    figures: () => 'wrong key, wrong secret, expired, not yet valid, no expiry, alg none, foreign issuer, unknown key id, tampered, algorithm confusion',
+    figures: () => 'wrong key, wrong secret, expired, not yet valid, no expiry, alg none, foreign issuer, unknown key id, tampered, algorithm confusion; admin routes refused to other roles however the path is spelled; a refused WebSocket upgrade has its socket closed',
   },
   {
     promise: 'No user sees a row, member, total or cached answer outside their scope, in any endpoint or format; head office = the sum of the branches',
