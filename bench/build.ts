@@ -108,7 +108,7 @@ function section(results: Measurement[], duckdb: string): string {
     '',
     'Where the whole build goes (seconds per phase):',
     '',
-    '| fact rows | validation | dimension scan and planning | cuboid scan (both stages, into typed arrays) | Arrow + atomic write |',
+    "| fact rows | validation | dimension scan and planning | cuboid scan (both stages, into typed arrays; each cuboid's Arrow file written meanwhile) | last files, manifest and atomic switch |",
     '|---:|---:|---:|---:|---:|',
     ...results.map((result) => `| ${result.rows.toLocaleString('en-US')} | ${phaseSeconds(result.build.phases).join(' | ')} |`),
     '',

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     const build = await buildWorker<Build>('build', modelFile, cubesDir);
     const cuboidsFile = join(scratch, 'ssb.cuboids.json');
     await writeFile(cuboidsFile, JSON.stringify(build.summary.cuboids));
-    console.log(`build ${build.seconds.toFixed(2)} s; running its GROUPING SETS query alone (fresh process)`);
+    const phases = Object.entries(build.phases).map(([phase, at]) => `${phase} at ${at.toFixed(2)} s`);
+    console.log(`build ${build.seconds.toFixed(2)} s (${phases.join(', ')}); running its GROUPING SETS query alone (fresh process)`);
     const alone = await buildWorker<GroupingSetsAlone>('query', modelFile, cuboidsFile);
     console.log(`GROUPING SETS alone ${alone.seconds.toFixed(2)} s`);
 

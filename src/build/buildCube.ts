@@ -1,29 +1,29 @@
 import { performance } from 'node:perf_hooks';
 import { CubeError, isCubeError } from '../errors.ts';
-import type { CuboidData } from '../model/data.ts';
 import { levelKey, type CubeModel } from '../model/types.ts';
 import { planCuboids } from '../plan/planCuboids.ts';
-import type { CuboidPlan } from '../plan/types.ts';
-import { writeCubeVersion } from '../store/writeCubeVersion.ts';
+import { openCubeVersion, type CubeVersionWriter } from '../store/writeCubeVersion.ts';
 import { firstLine, openBuildDatabase } from './buildDatabase.ts';
 import { cuboidScanSql } from './cuboidScanSql.ts';
 import { scanColumns } from './scanColumns.ts';
 import { scanCuboids } from './scanCuboids.ts';
-import { scanDimensions, type DimensionScan } from './scanDimensions.ts';
+import { scanDimensions } from './scanDimensions.ts';
 import type { BuildOptions, BuildProgress, BuildSummary } from './types.ts';
 import { isNumericType, validateExpressions, type ExpressionTypes } from './validateExpressions.ts';
 
 /**
  * Definition → built cube version: validate every expression, scan the dimensions
  * (dictionaries, hierarchy check, statistics), plan the cuboids, scan them all in one
- * pass, and hand the result to the store, which makes it current atomically. Any
- * failure before that last step leaves the cube's current version untouched.
+ * pass, and hand the result to the store, which makes it current atomically. Each
+ * cuboid's file is written while the next one is read. Any failure before the commit
+ * leaves the cube's current version untouched and removes the unfinished one.
  */
 export async function buildCube(model: CubeModel, options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
   const emit = (event: BuildProgress) => options.onProgress?.(event);
   const database = await openBuildDatabase(model);
-  let built: { model: CubeModel; dimensions: DimensionScan; plan: CuboidPlan; cuboids: CuboidData[] };
+  let writer: CubeVersionWriter | undefined;
+  let sourceRows: number;
   try {
     const { connection } = database;
     emit({ cube: model.name, phase: 'validate' });
@@ -34,28 +34,34 @@ export async function buildCube(model: CubeModel, options: BuildOptions): Promis
     const dimensions = await sourceStep(model, 'scanning dimensions', () => scanDimensions(connection, model, columns));
     const cardinality = Object.fromEntries(Object.entries(dimensions.dictionaries).map(([key, members]) => [key, members.length]));
     const plan = planCuboids(model, { sourceRows: dimensions.sourceRows, cardinality });
-    emit({ cube: model.name, phase: 'plan', plan, sourceRows: dimensions.sourceRows });
+    sourceRows = dimensions.sourceRows;
+    emit({ cube: model.name, phase: 'plan', plan, sourceRows });
 
+    const data = { model: withDetectedOrders(model, types), dictionaries: dimensions.dictionaries, parentMaps: dimensions.parentMaps };
+    writer = await openCubeVersion(options.cubesDir, data);
     emit({ cube: model.name, phase: 'scan' });
     const sql = cuboidScanSql(model, columns, dimensions.codeTables, plan.cuboids);
-    const cuboids = await sourceStep(model, 'scanning cuboids', () =>
-      scanCuboids(connection, sql, plan.cuboids, (cuboid, index) =>
-        emit({ cube: model.name, phase: 'cuboid', name: cuboid.name, index, total: plan.cuboids.length, rows: cuboid.rows }),
-      ),
+    const rowsRead: number[] = [];
+    let reported = 0;
+    await sourceStep(model, 'scanning cuboids', () =>
+      scanCuboids(connection, sql, plan.cuboids, (cuboid, index) => {
+        const { estimatedRows, reason } = plan.cuboids[index]!;
+        writer!.addCuboid({ ...cuboid, estimatedRows, reason }, index);
+        rowsRead[index] = cuboid.rows;
+        // Progress is reported in plan order, whatever order the scan reads cuboids in.
+        for (; rowsRead[reported] !== undefined; reported++) {
+          emit({ cube: model.name, phase: 'cuboid', name: plan.cuboids[reported]!.name, index: reported, total: plan.cuboids.length, rows: rowsRead[reported]! });
+        }
+      }),
     );
-    built = { model: withDetectedOrders(model, types), dimensions, plan, cuboids };
-  } finally {
+    emit({ cube: model.name, phase: 'write' });
+  } catch (error) {
     await database.close();
+    await writer?.abort();
+    throw error;
   }
-
-  emit({ cube: model.name, phase: 'write' });
-  const { dimensions, plan, cuboids } = built;
-  const manifest = await writeCubeVersion(options.cubesDir, {
-    data: { model: built.model, dictionaries: dimensions.dictionaries, parentMaps: dimensions.parentMaps },
-    cuboids: cuboids.map((cuboid, index) => ({ ...cuboid, estimatedRows: plan.cuboids[index]!.estimatedRows, reason: plan.cuboids[index]!.reason })),
-    sourceRows: dimensions.sourceRows,
-    buildSeconds: (performance.now() - started) / 1000,
-  });
+  // Closing frees DuckDB's tables on this thread while the last files are still being fsynced.
+  const [manifest] = await Promise.all([writer.commit({ sourceRows, buildSeconds: (performance.now() - started) / 1000 }), database.close()]);
 
   const summary: BuildSummary = {
     cube: model.name,

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBMaterializedResult } from '@duckdb/node-api';
 
 /**
  * DuckDB result chunks → typed arrays without converting values one by one: each
@@ -14,19 +14,13 @@ interface VectorInternals {
   validity?: { data: BigUint64Array | null };
 }
 
-/** Streams a query's chunks to `visit` with the row offset of each; returns the row count. */
-export async function forEachChunk(
-  connection: DuckDBConnection,
-  sql: string,
-  visit: (chunk: DuckDBDataChunk, offset: number) => void,
-): Promise<number> {
+/** Streams a query's chunks to `visit`, for results folded as they come rather than kept. */
+export async function forEachChunk(connection: DuckDBConnection, sql: string, visit: (chunk: DuckDBDataChunk) => void): Promise<void> {
   const result = await connection.stream(sql);
-  let offset = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) return offset;
-    visit(chunk, offset);
-    offset += chunk.rowCount;
+    if (chunk === null || chunk.rowCount === 0) return;
+    visit(chunk);
   }
 }
 
@@ -41,19 +35,31 @@ export function columnItems<T extends NumberArray>(chunk: DuckDBDataChunk, colum
   return items;
 }
 
-/** Reads `rows` rows of the given columns into new typed arrays. */
+/** Reads the given columns of every row of a query into new typed arrays (see copyColumns). */
 export async function readColumns(
   connection: DuckDBConnection,
   sql: string,
-  rows: number,
   kinds: readonly ArrayClass<NumberArray>[],
-): Promise<NumberArray[]> {
+): Promise<{ rows: number; arrays: NumberArray[] }> {
+  return copyColumns(await connection.run(sql), kinds);
+}
+
+/**
+ * The given columns of a materialised result as new typed arrays. DuckDB's threads
+ * have already computed it, so its row count is known before copying and its chunks
+ * are taken without a round trip each.
+ */
+export function copyColumns(result: DuckDBMaterializedResult, kinds: readonly ArrayClass<NumberArray>[]): { rows: number; arrays: NumberArray[] } {
+  const rows = result.rowCount;
   const arrays = kinds.map((kind) => new kind(rows));
-  const read = await forEachChunk(connection, sql, (chunk, offset) => {
+  let offset = 0;
+  for (let index = 0; index < result.chunkCount; index++) {
+    const chunk = result.getChunk(index);
     kinds.forEach((kind, column) => arrays[column]!.set(columnItems(chunk, column, kind) as never, offset));
-  });
-  if (read !== rows) throw new Error(`expected ${rows} rows, read ${read}`);
-  return arrays;
+    offset += chunk.rowCount;
+  }
+  if (offset !== rows) throw new Error(`expected ${rows} rows, read ${offset}`);
+  return { rows, arrays };
 }
 
 function hasNull(validity: BigUint64Array | null, rows: number): boolean {

@@ -22,10 +22,7 @@ export interface CuboidSql {
   partials: PartialSpec[];
   /** HLL partials, each with the query returning (cell INTEGER, register SMALLINT, rank UTINYINT). */
   registers: { partial: PartialSpec; sql: string }[];
-  /** Temp table of the cuboid's cells, made by `create`. */
-  table: string;
-  create: string;
-  count: string;
+  /** The cells, in code order: codes, then partials (or only stage_rows when the cuboid has neither). */
   read: string;
 }
 
@@ -34,8 +31,7 @@ const HASH_SEED = '6614235945328296341::UBIGINT';
 const LOW_54_BITS = '18014398509481983::UBIGINT';
 const BIT_54 = '18014398509481984::UBIGINT';
 
-export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid, index: number): CuboidSql {
-  const table = `cuboid_${index}`;
+export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid): CuboidSql {
   const keys = keysOf(shape, cuboid);
   // Without a period the cells set is the cuboid's own grouping: each stage-1 row is already one cell.
   const fold = cellsSet(shape, cuboid).length > keys.length;
@@ -53,26 +49,21 @@ export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid, index: n
   FROM ${CUBOID_DISTINCTS} WHERE gid = ${groupingId(distinct.grouping, keys)})`];
   const columns = [
     ...keys.map((key) => `cells.${key}`),
-    'cells.stage_rows',
     ...folded.map((partial) => `cells.${cellColumn(partial)}`),
     ...counted.map((partial) => `CAST(coalesce(counts.${cellColumn(partial)}, 0) AS DOUBLE) AS ${cellColumn(partial)}`),
   ];
   const joins = counts.length === 0 ? '' : `\nLEFT JOIN counts ON ${joinOn('cells', 'counts', keys)}`;
-  const partials = [...folded, ...counted];
   // Keys are unique per cell, so ordering by them numbers cells the same way wherever it is done.
-  const orderBy = keys.length > 0 ? ` ORDER BY ${keys.join(', ')}` : '';
+  const orderBy = keys.length > 0 ? `\nORDER BY ${keys.map((key) => `cells.${key}`).join(', ')}` : '';
   return {
     name: cuboid.name,
     dimensions: groupedDimensions(shape.model, cuboid).map((dimension) => dimension.name),
-    partials,
+    partials: [...folded, ...counted],
     registers: heldBy(shape.partials, cuboid, 'hll').map((partial) => ({
       partial,
-      sql: registerSql(table, keys, valueColumn(shape, partial), groupingId(shape.grouping, valueSet(shape, cuboid, partial))),
+      sql: registerSql(cells, keys, valueColumn(shape, partial), groupingId(shape.grouping, valueSet(shape, cuboid, partial))),
     })),
-    table,
-    create: `CREATE TEMP TABLE ${table} AS\nWITH ${[cells, ...counts].join(',\n')}\nSELECT ${columns.join(', ')}\nFROM cells${joins}`,
-    count: `SELECT count(*)::DOUBLE FROM ${table}`,
-    read: `SELECT ${[...keys, ...partials.map(cellColumn)].join(', ') || 'stage_rows'} FROM ${table}${orderBy}`,
+    read: `WITH ${[cells, ...counts].join(',\n')}\nSELECT ${columns.join(', ') || 'cells.stage_rows'}\nFROM cells${joins}${orderBy}`,
   };
 }
 
@@ -102,10 +93,11 @@ function finishPartial(shape: ScanShape, partial: PartialSpec, fold: boolean): s
  * 64-bit hash h: register = top 10 bits, rank = 1 + trailing zeros of the low 54 bits
  * (55 when they are all zero, by setting bit 54). Must match src/model/hll.ts.
  */
-function registerSql(table: string, keys: string[], value: string, gid: string): string {
+function registerSql(cells: string, keys: string[], value: string, gid: string): string {
   const carry = keys.map((key) => `${key}, `).join('');
-  const cellNumbers = `SELECT ${carry}(row_number() OVER (${keys.length > 0 ? `ORDER BY ${keys.join(', ')}` : ''}) - 1)::INTEGER AS cell FROM ${table}`;
-  return `SELECT c.cell, r.register, max(r.rank)
+  const cellNumbers = `SELECT ${carry}(row_number() OVER (${keys.length > 0 ? `ORDER BY ${keys.join(', ')}` : ''}) - 1)::INTEGER AS cell FROM cells`;
+  return `WITH ${cells}
+SELECT c.cell, r.register, max(r.rank)
 FROM (SELECT ${carry}(h >> 54)::SMALLINT AS register, (bit_count(~w & (w - 1)) + 1)::UTINYINT AS rank
       FROM (SELECT ${carry}h, (h & ${LOW_54_BITS}) | ${BIT_54} AS w
             FROM (SELECT ${carry}xor(hash(${value}), ${HASH_SEED}) AS h

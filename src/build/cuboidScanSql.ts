@@ -13,12 +13,12 @@ import { scanShape, stageAggregate, unique, valueColumn } from './scanShape.ts';
  * distinct counts if any cuboid holds them; stage 2 reads each cuboid out of them.
  */
 export interface CuboidScanSql {
-  /** Stage 1: `CREATE TEMP TABLE <table> AS <select>`, in order. */
-  stages: { table: string; create: string; select: string }[];
+  /** Stage 1: `CREATE TEMP TABLE <table> AS <select>`, in order; closing the build's database frees them. */
+  stages: { create: string; select: string }[];
   cuboids: CuboidSql[];
 }
 
-export { CUBOID_ROWS, type CuboidSql };
+export type { CuboidSql };
 
 /** `codeTables`: dimension → code table made by scanDimensions. */
 export function cuboidScanSql(model: CubeModel, columns: ScanColumns, codeTables: Map<string, string>, cuboids: PlannedCuboid[]): CuboidScanSql {
@@ -33,11 +33,11 @@ export function cuboidScanSql(model: CubeModel, columns: ScanColumns, codeTables
     const distinctValues = unique(counted.map((partial) => valueColumn(shape, partial)));
     stages.push(stage(CUBOID_DISTINCTS, groupedSelect(model, columns, codeTables, shape.distinct.grouping, distinctValues, counts)));
   }
-  return { stages, cuboids: cuboids.map((cuboid, index) => cuboidCellsSql(shape, cuboid, index)) };
+  return { stages, cuboids: cuboids.map((cuboid) => cuboidCellsSql(shape, cuboid)) };
 }
 
 function stage(table: string, select: string): CuboidScanSql['stages'][number] {
-  return { table, create: `CREATE TEMP TABLE ${table} AS\n${select}`, select };
+  return { create: `CREATE TEMP TABLE ${table} AS\n${select}`, select };
 }
 
 /**

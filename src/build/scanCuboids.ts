@@ -1,42 +1,54 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { CuboidData } from '../model/data.ts';
 import { HLL_REGISTERS } from '../model/partials.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
-import { columnItems, forEachChunk, readColumns } from './chunkColumns.ts';
+import { columnItems, copyColumns, forEachChunk } from './chunkColumns.ts';
 import type { CuboidScanSql, CuboidSql } from './cuboidScanSql.ts';
 
-/** Runs the cuboid scan (stage 1) once, then reads each cuboid out of its result (stage 2). */
+/**
+ * Runs the cuboid scan (stage 1) once, then reads each cuboid out of its result
+ * (stage 2), handing each to `onCuboid` (with its index in `planned`) as soon as it is
+ * read. DuckDB computes the next cuboid's cells while this thread copies the current
+ * one's (a materialised result does not hold the connection); HLL registers are
+ * streamed, so they are read before the next cuboid starts. The largest cuboid is read
+ * first, so what is left to encode and write when the scan ends is small.
+ */
 export async function scanCuboids(
   connection: DuckDBConnection,
   sql: CuboidScanSql,
   planned: PlannedCuboid[],
   onCuboid: (cuboid: CuboidData, index: number) => void,
-): Promise<CuboidData[]> {
+): Promise<void> {
   // No cuboids planned: there is nothing to group (and GROUPING SETS () is not SQL).
-  if (sql.cuboids.length === 0) return [];
+  if (sql.cuboids.length === 0) return;
   for (const stage of sql.stages) await connection.run(stage.create);
-  const cuboids: CuboidData[] = [];
-  for (const [index, statements] of sql.cuboids.entries()) {
-    const cuboid = await readCuboid(connection, statements, planned[index]!);
-    cuboids.push(cuboid);
-    onCuboid(cuboid, index);
+  const largest = planned.reduce((best, cuboid, index) => (cuboid.estimatedRows > planned[best]!.estimatedRows ? index : best), 0);
+  const order = [largest, ...[...planned.keys()].filter((index) => index !== largest)];
+  let next: Promise<DuckDBMaterializedResult> | undefined = connection.run(sql.cuboids[largest]!.read);
+  try {
+    for (const [step, index] of order.entries()) {
+      const statements = sql.cuboids[index]!;
+      const cells = await next!;
+      next = undefined;
+      const registers: Record<string, Uint8Array> = {};
+      for (const { partial, sql: query } of statements.registers) registers[partial.column] = await readRegisters(connection, query, cells.rowCount);
+      if (step + 1 < order.length) next = connection.run(sql.cuboids[order[step + 1]!]!.read);
+      onCuboid(cuboidOf(cells, statements, planned[index]!, registers), index);
+    }
+  } catch (error) {
+    // The database is closed next: no query may still be running on it.
+    await next?.catch(() => undefined);
+    throw error;
   }
-  for (const stage of sql.stages) await connection.run(`DROP TABLE ${stage.table}`);
-  return cuboids;
 }
 
-async function readCuboid(connection: DuckDBConnection, statements: CuboidSql, planned: PlannedCuboid): Promise<CuboidData> {
-  await connection.run(statements.create);
-  const rows = Number((await connection.runAndReadAll(statements.count)).getColumns()[0]![0]);
+function cuboidOf(cells: DuckDBMaterializedResult, statements: CuboidSql, planned: PlannedCuboid, registers: Record<string, Uint8Array>): CuboidData {
   const kinds = [...statements.dimensions.map(() => Int32Array), ...statements.partials.map(() => Float64Array)];
-  const arrays = await readColumns(connection, statements.read, rows, kinds);
+  const { rows, arrays } = copyColumns(cells, kinds);
   const codes: Record<string, Int32Array> = {};
   statements.dimensions.forEach((dimension, index) => (codes[dimension] = arrays[index] as Int32Array));
   const partials: Record<string, Float64Array> = {};
   statements.partials.forEach((partial, index) => (partials[partial.column] = arrays[statements.dimensions.length + index] as Float64Array));
-  const registers: Record<string, Uint8Array> = {};
-  for (const { partial, sql } of statements.registers) registers[partial.column] = await readRegisters(connection, sql, rows);
-  await connection.run(`DROP TABLE ${statements.table}`);
   return { name: planned.name, levels: planned.levels, rows, codes, partials, registers };
 }
 

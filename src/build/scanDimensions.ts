@@ -75,14 +75,16 @@ ${joins.map((join) => `JOIN ${join.table} AS ${join.alias} ON r.${join.key} IS N
         const childCode = columns.code.get(levelKey(dimension.name, child))!;
         const parentCode = columns.code.get(levelKey(dimension.name, parent))!;
         const members = dictionaries[levelKey(dimension.name, child)]!.length;
-        const [children, parentCodes] = await readColumns(
+        const { rows, arrays } = await readColumns(
           connection,
           `SELECT DISTINCT ${childCode}, ${parentCode} FROM ${codeTables.get(dimension.name)} ORDER BY ${childCode}`,
-          members,
           [Int32Array, Int32Array],
         );
+        const [children, parentCodes] = arrays;
         // One parent per child (checked), and every member occurs: row i is child code i.
-        if (children!.some((code, index) => code !== index)) throw new Error(`parent map ${dimension.name}.${child}>${parent} is not dense`);
+        if (rows !== members || children!.some((code, index) => code !== index)) {
+          throw new Error(`parent map ${dimension.name}.${child}>${parent} is not dense`);
+        }
         parentMaps[parentMapKey(dimension.name, child, parent)] = parentCodes as Int32Array;
       }
     }
