@@ -2,7 +2,7 @@ import { CubeError } from '../errors.ts';
 import { canSee, checkDimensionVisible, restrictionOf, type AccessScope } from '../model/accessScope.ts';
 import { suggestion } from '../model/closest.ts';
 import type { CubeData } from '../model/data.ts';
-import { partialsOf } from '../model/partials.ts';
+import { partialsOf, type PartialSpec } from '../model/partials.ts';
 import { parseInput } from '../model/parseInput.ts';
 import { CubeQuerySchema, DEFAULT_LIMIT, MAX_LIMIT, type CubeQuery } from '../model/query.ts';
 import { levelKey, type CubeModel } from '../model/types.ts';
@@ -132,16 +132,18 @@ export class CubeEngine {
   }
 
   private async answer(cube: LoadedCube, query: CubeQuery, started: number): Promise<QueryResult> {
-    const key = cacheKey(cube.name, cube.version, query);
-    const hit = this.cache.get(key);
+    // The canonical key costs as much as a small scan: without a cache it is not built.
+    const key = this.cache.enabled ? cacheKey(cube.name, cube.version, query) : undefined;
+    const hit = key === undefined ? undefined : this.cache.get(key);
     if (hit !== undefined) return { ...hit, meta: { ...hit.meta, cached: true, elapsedMs: performance.now() - started } };
 
     const resolved = resolveQuery(cube, query);
-    const route = this.route(cube, resolved);
+    const specs = resolved.base.flatMap(partialsOf);
+    const route = this.route(cube, resolved, specs);
     const { answer, rowsScanned } =
       route.cuboid === null
         ? await answerFromSource(cube, resolved, this.source(cube.data.model))
-        : answerFromCuboid(cube, resolved, route.cuboid);
+        : answerFromCuboid(cube, resolved, specs, route.cuboid);
     const result: QueryResult = {
       ...shapeResult(cube, resolved, answer),
       meta: {
@@ -156,7 +158,7 @@ export class CubeEngine {
       ...(query.explain ? { explain: route.explain } : {}),
     };
     // An answer from a version swapped out while it ran would outlive that version in the cache.
-    if (this.loaded.get(cube.name) === cube) this.cache.set(key, result);
+    if (key !== undefined && this.loaded.get(cube.name) === cube) this.cache.set(key, result);
     return result;
   }
 
@@ -177,14 +179,14 @@ export class CubeEngine {
     return cube;
   }
 
-  private route(cube: LoadedCube, resolved: ResolvedQuery): Route {
+  private route(cube: LoadedCube, resolved: ResolvedQuery, specs: PartialSpec[] = resolved.base.flatMap(partialsOf)): Route {
     const { query } = resolved;
     return routeQuery(
       cube.data.model,
       {
         levels: Object.fromEntries(resolved.groups.map((group) => [group.dimension.name, group.index.level.name])),
         filterLevels: filterLevels(query.filters),
-        partials: resolved.base.flatMap(partialsOf),
+        partials: specs,
         recombined: resolved.recombined,
         forceSource: query.route === 'source',
       },
@@ -202,9 +204,13 @@ export class CubeEngine {
   }
 }
 
-function answerFromCuboid(cube: LoadedCube, resolved: ResolvedQuery, name: string): { answer: Answer; rowsScanned: number } {
+function answerFromCuboid(
+  cube: LoadedCube,
+  resolved: ResolvedQuery,
+  specs: readonly PartialSpec[],
+  name: string,
+): { answer: Answer; rowsScanned: number } {
   const cuboid = cube.cuboid(name);
-  const specs = resolved.base.flatMap(partialsOf);
   const { cells, rowsScanned } = aggregateCuboid(cube, resolved, cuboid, specs);
   return { answer: { cells, specs, ...recombine(cube, resolved, specs, cells) }, rowsScanned };
 }

@@ -1,6 +1,6 @@
 import { evaluateFormula } from '../model/formula.ts';
 import { hllEstimate } from '../model/hll.ts';
-import { HLL_REGISTERS, partialColumn } from '../model/partials.ts';
+import { HLL_REGISTERS, partialColumn, type PartialRole } from '../model/partials.ts';
 import type { MeasureModel } from '../model/types.ts';
 import type { CellSet } from './cells.ts';
 import type { LoadedCube } from './loadedCube.ts';
@@ -26,27 +26,26 @@ export function plainValues(
 }
 
 function computePlain(cube: LoadedCube, measure: MeasureModel, cells: CellSet, memo: Map<string, Float64Array>): Float64Array {
-  const partial = (role: Parameters<typeof partialColumn>[1]) => cells.values[partialColumn(measure.name, role)]!;
   switch (measure.agg) {
     case 'sum':
-      return partial(measure.semiAdditive ? 'last' : 'sum');
+      return partialOf(cells, measure, measure.semiAdditive ? 'last' : 'sum');
     case 'count':
-      return partial('count');
+      return partialOf(cells, measure, 'count');
     case 'min':
-      return partial('min');
+      return partialOf(cells, measure, 'min');
     case 'max':
-      return partial('max');
+      return partialOf(cells, measure, 'max');
     case 'avg': {
-      const sum = partial('sum');
-      const count = partial('count');
+      const sum = partialOf(cells, measure, 'sum');
+      const count = partialOf(cells, measure, 'count');
       return Float64Array.from(sum, (total, cell) => (count[cell]! === 0 ? NaN : total / count[cell]!));
     }
     case 'count_distinct':
-      return partial('distinct');
+      return partialOf(cells, measure, 'distinct');
     case 'count_distinct_approx': {
       // The source answers approximate distinct counts exactly, as a `distinct` partial.
       const registers = cells.registers[partialColumn(measure.name, 'hll')];
-      if (registers === undefined) return partial('distinct');
+      if (registers === undefined) return partialOf(cells, measure, 'distinct');
       return Float64Array.from({ length: cells.size }, (_, cell) => hllEstimate(registers, cell * HLL_REGISTERS));
     }
     case 'calculated': {
@@ -67,6 +66,11 @@ function computePlain(cube: LoadedCube, measure: MeasureModel, cells: CellSet, m
       return out;
     }
   }
+}
+
+/** A measure's partial column over the cells. */
+function partialOf(cells: CellSet, measure: MeasureModel, role: PartialRole): Float64Array {
+  return cells.values[partialColumn(measure.name, role)]!;
 }
 
 export function ratio(numerator: number, denominator: number): number {

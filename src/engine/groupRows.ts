@@ -95,22 +95,20 @@ function groupDirect(
   // One slot past the key space stands for left-out rows and maps to group -1.
   const groupOfSlot = new Int32Array(product + 1).fill(UNASSIGNED);
   groupOfSlot[product] = -1;
-  const slotOfGroup = new Int32Array(Math.min(product, scanned));
+  const rowOfGroup = new Int32Array(Math.min(product, scanned));
   const size =
-    !based && last !== undefined && last.map === null && kept !== undefined
-      ? assignFilteredKey(slots, ranges, last.codes, kept, groupOfSlot, slotOfGroup)
-      : assignGroups(slots, ranges, based, last, kept, groupOfSlot, slotOfGroup);
+    last !== undefined && last.map === null && kept !== undefined
+      ? assignFilteredKey(slots, ranges, based, last.codes, kept, groupOfSlot, rowOfGroup)
+      : assignGroups(slots, ranges, based, last, kept, groupOfSlot, rowOfGroup);
+  return { groupOf: slots, size, codes: keys.map((key) => codesOfGroups(key, rowOfGroup, size)) };
+}
 
-  const codes = keys.map(() => new Int32Array(size));
-  for (let group = 0; group < size; group++) {
-    let slot = slotOfGroup[group]!;
-    for (let k = keys.length - 1; k >= 0; k--) {
-      const cardinality = keys[k]!.cardinality;
-      codes[k]![group] = slot % cardinality;
-      slot = Math.floor(slot / cardinality);
-    }
-  }
-  return { groupOf: slots, size, codes };
+/** A key's output code for each group, read at the group's first row (cheaper than dividing slots apart). */
+function codesOfGroups({ codes, map }: GroupKey, rowOfGroup: Int32Array, size: number): Int32Array {
+  const out = new Int32Array(size);
+  if (map === null) for (let group = 0; group < size; group++) out[group] = codes[rowOfGroup[group]!]!;
+  else for (let group = 0; group < size; group++) out[group] = map[codes[rowOfGroup[group]!]!]!;
+  return out;
 }
 
 function addKey(slots: Int32Array, ranges: RowRanges, { codes, map }: GroupKey, stride: number, first: boolean): void {
@@ -149,7 +147,7 @@ function assignGroups(
   key: GroupKey | undefined,
   kept: RowFilter['masks'][number] | undefined,
   groupOfSlot: Int32Array,
-  slotOfGroup: Int32Array,
+  rowOfGroup: Int32Array,
 ): number {
   const trash = groupOfSlot.length;
   const codes = key?.codes;
@@ -171,7 +169,7 @@ function assignGroups(
       if (group === UNASSIGNED) {
         group = size++;
         groupOfSlot[slot] = group;
-        slotOfGroup[group] = slot;
+        rowOfGroup[group] = i;
       }
       slots[i] = group;
     }
@@ -180,21 +178,38 @@ function assignGroups(
 }
 
 /**
- * assignGroups for the most common scan, one key as stored and one mask, written out:
- * without the row-invariant conditions the loop runs about a quarter faster.
+ * assignGroups for the most common scans, the last key as stored and one mask, written
+ * out once without and once with the other keys' slots: without the row-invariant
+ * conditions the loops run about a quarter faster.
  */
 function assignFilteredKey(
   groupOf: Int32Array,
   ranges: RowRanges,
+  based: boolean,
   codes: Int32Array,
   { codes: maskCodes, mask }: RowFilter['masks'][number],
   groupOfSlot: Int32Array,
-  slotOfGroup: Int32Array,
+  rowOfGroup: Int32Array,
 ): number {
   const trash = groupOfSlot.length;
   let size = 0;
   for (let r = 0; r < ranges.length; r += 2) {
     const end = ranges[r + 1]!;
+    if (based) {
+      for (let i = ranges[r]!; i < end; i++) {
+        const base = groupOf[i]!;
+        let slot = (base + codes[i]!) | (base >> 31) | (mask[maskCodes[i]!]! - 1);
+        slot += (slot >> 31) & trash;
+        let group = groupOfSlot[slot]!;
+        if (group === UNASSIGNED) {
+          group = size++;
+          groupOfSlot[slot] = group;
+          rowOfGroup[group] = i;
+        }
+        groupOf[i] = group;
+      }
+      continue;
+    }
     for (let i = ranges[r]!; i < end; i++) {
       let slot = codes[i]! | (mask[maskCodes[i]!]! - 1);
       slot += (slot >> 31) & trash;
@@ -202,7 +217,7 @@ function assignFilteredKey(
       if (group === UNASSIGNED) {
         group = size++;
         groupOfSlot[slot] = group;
-        slotOfGroup[group] = slot;
+        rowOfGroup[group] = i;
       }
       groupOf[i] = group;
     }

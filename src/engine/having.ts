@@ -2,15 +2,23 @@ import type { ResolvedHaving } from './resolveQuery.ts';
 
 /** Cells whose finished measures pass every having condition; a null never passes. */
 export function applyHaving(having: readonly ResolvedHaving[], columns: readonly Float64Array[], size: number): Int32Array {
-  const kept: number[] = [];
+  const kept = new Int32Array(size);
+  let count = 0;
   for (let cell = 0; cell < size; cell++) {
-    if (having.every((condition) => passes(condition, columns[condition.column]![cell]!))) kept.push(cell);
+    if (passesAll(having, columns, cell)) kept[count++] = cell;
   }
-  return Int32Array.from(kept);
+  return kept.subarray(0, count);
 }
 
-function passes({ op, values: [first, second] }: ResolvedHaving, value: number): boolean {
+function passesAll(having: readonly ResolvedHaving[], columns: readonly Float64Array[], cell: number): boolean {
+  for (const condition of having) if (!passes(condition, columns[condition.column]![cell]!)) return false;
+  return true;
+}
+
+function passes({ op, values }: ResolvedHaving, value: number): boolean {
   if (Number.isNaN(value)) return false;
+  const first = values[0];
+  const second = values[1];
   switch (op) {
     case 'eq':
       return value === first;

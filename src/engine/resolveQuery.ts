@@ -72,11 +72,10 @@ export function resolveQuery(cube: LoadedCube, query: CubeQuery): ResolvedQuery 
   const measures = resolveMeasures(cube, query.measures);
   validateFilters(cube, query.filters, 'filters');
 
-  const dependencies = (measure: MeasureModel) => baseMeasures(cube, measure, new Set());
   const base = new Set<string>();
   const recombined = new Set<string>();
   for (const { measure, variant } of measures) {
-    const needed = dependencies(measure);
+    const needed = baseMeasures(cube, measure, new Set());
     needed.forEach((name) => base.add(name));
     if (variant !== undefined || query.totals) needed.forEach((name) => recombined.add(name));
   }

@@ -15,6 +15,11 @@ export class ResultCache {
     this.lru = bytes > 0 ? new LRUCache({ maxSize: bytes, sizeCalculation: estimateBytes }) : undefined;
   }
 
+  /** False when the budget is 0: callers then need no key at all. */
+  get enabled(): boolean {
+    return this.lru !== undefined;
+  }
+
   get(key: string): QueryResult | undefined {
     return this.lru?.get(key);
   }

@@ -23,12 +23,15 @@ export function shapeResult(cube: LoadedCube, resolved: ResolvedQuery, answer: A
   const { query, groups, measures } = resolved;
   const { cells } = answer;
   const columns = finishColumns(cube, measures, cells, answer, answer.parent?.index ?? null);
-  const kept = applyHaving(resolved.having, columns, cells.size);
 
   let table: RowTable;
-  if (resolved.topN === undefined) {
-    table = gatherRows(cells.codes, columns, kept);
+  if (resolved.topN === undefined && resolved.having.length === 0) {
+    // Every cell is a row, where it is: nothing to pick or copy.
+    table = { size: cells.size, codes: cells.codes, columns };
+  } else if (resolved.topN === undefined) {
+    table = gatherRows(cells.codes, columns, applyHaving(resolved.having, columns, cells.size));
   } else {
+    const kept = applyHaving(resolved.having, columns, cells.size);
     const { top, others } = splitTopN(resolved.topN, groups, answer.specs, cells, kept, columns);
     const tail =
       others === undefined

@@ -108,6 +108,21 @@ describe('the typed entry point', () => {
     }
   });
 
+  it('reads null for the levels and dimensions a query does not group, JIT-compiled or not', async () => {
+    const text = `{ transactions(levels: { segment: tier }, where: { segment: { tier: { eq: "VIP" } } }) {
+        rows { segment { tier type } region { province } tier: segment { level: tier } profit profit_pctOfTotal }
+        totals { profit profit_pctOfTotal }
+      } }`;
+    for (let run = 0; run < 3; run++) {
+      const { body } = await graphql(text);
+      expect(body.errors).toBeUndefined();
+      expect(body.data.transactions.rows).toEqual([
+        { segment: { tier: 'VIP', type: null }, region: { province: null }, tier: { level: 'VIP' }, profit: expect.any(Number), profit_pctOfTotal: 1 },
+      ]);
+      expect(body.data.transactions.totals).toEqual({ profit: body.data.transactions.rows[0].profit, profit_pctOfTotal: 1 });
+    }
+  });
+
   it('keeps the order of levels as written, in literals and in variables', async () => {
     const text = `query($levels: TransactionsLevels) { transactions(levels: $levels) { query } }`;
     const viaVariables = await graphql(text, { levels: { time: 'year', region: 'region' } });

@@ -18,6 +18,7 @@ import { enumValueName, pascal, variantFieldName } from './names.ts';
 import { run, scopeOf, withSelection, type ResultSource } from './runCubeQuery.ts';
 import type { SelectionInfo } from './selection.ts';
 import { filterInputOf } from './filterInputs.ts';
+import { resultShape, shapedRows, shapedTotals } from './resultShape.ts';
 import { ExplainEntryType, JSONScalar, list, MeasureVariantEnum, nonNull, QueryMetaType } from './sharedTypes.ts';
 import { cubeMemberText, measureRef, whereToFilters, type WhereArg } from './toCubeQuery.ts';
 
@@ -67,12 +68,10 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
         new GraphQLObjectType<Record<string, unknown>>({
           name: `${D}Members`,
           description: `The row's members of ${dimension.name}: null at levels the query does not group by.`,
-          fields: Object.fromEntries(
-            levelNames.map((level) => [level, { type: GraphQLString, resolve: (row: Record<string, unknown>) => row[`${dimension.name}.${level}`] ?? null }]),
-          ),
+          // Rows arrive shaped (shapedRows): every field reads a plain property.
+          fields: Object.fromEntries(levelNames.map((level) => [level, { type: GraphQLString }])),
         }),
       ),
-      resolve: (row) => row,
     };
   }
 
@@ -90,14 +89,11 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
     for (const [field, ref, description] of fields) {
       if (measureRefs.has(field) || field in rowFields) continue;
       measureRefs.set(field, ref);
-      measureFields[field] = {
-        type: GraphQLFloat,
-        ...(description === undefined ? {} : { description }),
-        resolve: (row) => row[ref] ?? null,
-      };
+      measureFields[field] = { type: GraphQLFloat, ...(description === undefined ? {} : { description }) };
     }
   }
 
+  const shape = resultShape(Object.keys(rowFields), new Map([...measureRefs].map(([field, ref]) => [ref, field])));
   const Levels = new GraphQLInputObjectType({ name: `${P}Levels`, fields: levelsFields });
   const Where: GraphQLInputObjectType = new GraphQLInputObjectType({
     name: `${P}Where`,
@@ -161,8 +157,8 @@ export function cubeTypes(model: CubeModel, engine: CubeEngine): CubeTypes {
   const Result: GraphQLObjectType<ResultSource> = new GraphQLObjectType<ResultSource>({
     name: `${P}Result`,
     fields: () => ({
-      rows: { type: list(Row), resolve: (source) => source.result.rows },
-      totals: { type: Totals, resolve: (source) => source.result.totals ?? null },
+      rows: { type: list(Row), resolve: (source) => shapedRows(source.result, shape) },
+      totals: { type: Totals, resolve: (source) => (source.result.totals === undefined ? null : shapedTotals(source.result.totals, shape)) },
       total: { type: nonNull(GraphQLInt), description: 'Rows before first/offset (after having and topN).', resolve: (source) => source.result.total },
       meta: { type: nonNull(QueryMetaType), resolve: (source) => source.result.meta },
       query: { type: nonNull(JSONScalar), description: 'The CubeQuery this result answers (as POST /v1/query takes it).', resolve: (source) => source.query },

@@ -48,14 +48,20 @@ export function withSelection(
 ): CubeQueryInput {
   const selected = selectedResultFields(info);
   const refs = new Set<string>();
-  for (const field of [...selected.rows, ...selected.totals]) {
-    const ref = measureRefs.get(field);
-    if (ref !== undefined) refs.add(ref);
+  for (const fields of [selected.rows, selected.totals]) {
+    for (const field of fields) {
+      const ref = measureRefs.get(field);
+      if (ref !== undefined) refs.add(ref);
+    }
   }
-  const isMeasure = (ref: string) => model.measures.some((measure) => measure.name === parseMeasureRef(ref).name);
-  for (const order of query.order ?? []) if (isMeasure(order.by)) refs.add(order.by);
+  for (const order of query.order ?? []) if (isMeasure(model, order.by)) refs.add(order.by);
   for (const having of query.having ?? []) refs.add(having.measure);
   if (query.topN !== undefined) refs.add(query.topN.by);
   if (refs.size === 0) refs.add(model.measures[0]!.name);
   return { ...query, measures: [...refs], totals: selected.totalsSelected };
+}
+
+function isMeasure(model: CubeModel, ref: string): boolean {
+  const { name } = parseMeasureRef(ref);
+  return model.measures.some((measure) => measure.name === name);
 }

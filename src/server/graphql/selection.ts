@@ -16,33 +16,46 @@ export function selectedResultFields(info: SelectionInfo): { rows: string[]; tot
   const totals: string[] = [];
   let totalsSelected = false;
   for (const node of info.fieldNodes) {
-    for (const field of fieldsOf(node.selectionSet, info.fragments)) {
-      if (field.name.value === 'rows') rows.push(...fieldsOf(field.selectionSet, info.fragments).map((sub) => sub.name.value));
+    for (const field of fieldsOf(node.selectionSet, info.fragments, [])) {
+      if (field.name.value === 'rows') namesOf(field, info.fragments, rows);
       if (field.name.value === 'totals') {
         totalsSelected = true;
-        totals.push(...fieldsOf(field.selectionSet, info.fragments).map((sub) => sub.name.value));
+        namesOf(field, info.fragments, totals);
       }
     }
   }
   return { rows, totals, totalsSelected };
 }
 
-function fieldsOf(selectionSet: SelectionSetNode | undefined, fragments: SelectionInfo['fragments'], seen = new Set<string>()): FieldNode[] {
-  if (selectionSet === undefined) return [];
-  return selectionSet.selections.flatMap((selection): FieldNode[] => {
+function namesOf(field: FieldNode, fragments: SelectionInfo['fragments'], into: string[]): void {
+  for (const sub of fieldsOf(field.selectionSet, fragments, [])) into.push(sub.name.value);
+}
+
+/** The fields of a selection set, through fragments (each spread once), appended to `into`. */
+function fieldsOf(
+  selectionSet: SelectionSetNode | undefined,
+  fragments: SelectionInfo['fragments'],
+  into: FieldNode[],
+  seen = new Set<string>(),
+): FieldNode[] {
+  if (selectionSet === undefined) return into;
+  for (const selection of selectionSet.selections) {
     switch (selection.kind) {
       case Kind.FIELD:
-        return [selection];
+        into.push(selection);
+        break;
       case Kind.INLINE_FRAGMENT:
-        return fieldsOf(selection.selectionSet, fragments, seen);
+        fieldsOf(selection.selectionSet, fragments, into, seen);
+        break;
       case Kind.FRAGMENT_SPREAD: {
         const name = selection.name.value;
-        if (seen.has(name)) return [];
+        if (seen.has(name)) break;
         seen.add(name);
-        return fieldsOf(fragments[name]?.selectionSet, fragments, seen);
+        fieldsOf(fragments[name]?.selectionSet, fragments, into, seen);
       }
     }
-  });
+  }
+  return into;
 }
 
 /**

@@ -55,14 +55,13 @@ function levelFilters(dimension: string, level: string, filter: MemberFilterArg,
   }
   return ops.map((op) => {
     const value = filter[op];
-    const text = (member: MemberArg) => memberText(dimension, level, op, member);
     if (LIST_OPS.has(op)) {
       if (!Array.isArray(value)) {
         throw new CubeError('FILTER_INVALID', `${op} on ${dimension}.${level} takes a list of members`, { path: `${path}.${op}` });
       }
-      return { dimension, level, op, values: value.map(text) };
+      return { dimension, level, op, values: value.map((member) => memberText(dimension, level, op, member)) };
     }
-    return { dimension, level, op, values: [text(value as MemberArg)] };
+    return { dimension, level, op, values: [memberText(dimension, level, op, value as MemberArg)] };
   });
 }
 
