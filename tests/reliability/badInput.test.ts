@@ -7,6 +7,7 @@ import { CubeEngine } from '../../src/engine/index.ts';
 import { isCubeError } from '../../src/errors.ts';
 import { loadDefinitions } from '../../src/model/loadDefinitions.ts';
 import { buildApp } from '../../src/server/buildApp.ts';
+import { Reloader } from '../../src/server/reloadCubes.ts';
 import type { LimitsOptions } from '../../src/server/limits.ts';
 import { bankFixture, type BankFixture } from '../server/bankFixture.ts';
 import { bearer, credentials, HEAD_OFFICE_KEY, hs256, unsigned, type Credentials } from './credentials.ts';
@@ -232,7 +233,12 @@ afterAll(async () => {
 
 async function appFor(limits: Partial<LimitsOptions> | undefined, authenticated = false): Promise<FastifyInstance> {
   if (limits === undefined && !authenticated) return app;
-  const limited = buildApp({ engine, ...(limits === undefined ? {} : { limits }), ...(authenticated ? { auth: creds.config } : {}) });
+  const limited: FastifyInstance = buildApp({
+    engine,
+    ...(limits === undefined ? {} : { limits }),
+    // With a reloader, so the admin route exists and is refused rather than not found.
+    ...(authenticated ? { auth: creds.config, reloader: new Reloader({ engine, cubesDir: fixture.cubesDir, log: () => limited.log }) } : {}),
+  });
   limitedApps.push(limited);
   await limited.ready();
   // Pressure is sampled, not measured per request: let one sample pass.
