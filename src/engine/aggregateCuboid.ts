@@ -4,10 +4,10 @@ import type { Filter } from '../model/query.ts';
 import { foldCells, type CellSet } from './cells.ts';
 import { compileFilters, rowFilter } from './filterProgram.ts';
 import { groupRows } from './groupRows.ts';
-import { rowScratch } from './rowScratch.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { ResolvedQuery } from './resolveQuery.ts';
 import { rowsIn } from './rowRanges.ts';
+import { rowScratch } from './scratch.ts';
 import { keptRanges } from './zoneMaps.ts';
 
 /**

@@ -2,6 +2,7 @@ import { HLL_REGISTERS, partialColumn, type PartialSpec } from '../model/partial
 import { FOLD_IDENTITY, TRASH_SLOTS, foldHll, foldLast, foldMax, foldMin, foldNone, foldSum } from './foldKernels.ts';
 import type { Grouping } from './groupRows.ts';
 import { allRows } from './rowRanges.ts';
+import { scratchFloat64, scratchUint8 } from './scratch.ts';
 
 /**
  * Partials per row (a cuboid) or per cell (a query's answer before finishing): value
@@ -30,14 +31,14 @@ export function foldCells(specs: readonly PartialSpec[], source: Partials, group
     const { column } = spec;
     switch (spec.fold) {
       case 'hll':
-        registers[column] = new Uint8Array(size * HLL_REGISTERS);
+        registers[column] = scratchUint8(size * HLL_REGISTERS);
         foldHll(source.registers[column]!, groupOf, registers[column], ranges);
         break;
       case 'last': {
         if (spec.role === 'period') break; // folded with its value
         const period = partialColumn(spec.measure, 'period');
-        const value = new Float64Array(size + TRASH_SLOTS);
-        const latest = new Float64Array(size + TRASH_SLOTS).fill(FOLD_IDENTITY.period);
+        const value = scratchFloat64(size + TRASH_SLOTS);
+        const latest = scratchFloat64(size + TRASH_SLOTS).fill(FOLD_IDENTITY.period);
         foldLast(source.values[column]!, source.values[period]!, groupOf, value, latest, ranges);
         values[column] = value.subarray(0, size);
         values[period] = latest.subarray(0, size);
@@ -45,7 +46,7 @@ export function foldCells(specs: readonly PartialSpec[], source: Partials, group
       }
       default: {
         // The kernels fold left-out rows into trash slots after the groups'.
-        const target = new Float64Array(size + TRASH_SLOTS).fill(FOLD_IDENTITY[spec.fold]);
+        const target = scratchFloat64(size + TRASH_SLOTS).fill(FOLD_IDENTITY[spec.fold]);
         VALUE_FOLDS[spec.fold](source.values[column]!, groupOf, target, ranges);
         values[column] = target.subarray(0, size);
       }

@@ -8,7 +8,7 @@ import { CubeQuerySchema, DEFAULT_LIMIT, MAX_LIMIT, type CubeQuery } from '../mo
 import { levelKey, type CubeModel } from '../model/types.ts';
 import { routeQuery, type ExplainEntry, type Route } from '../plan/route.ts';
 import { aggregateCuboid } from './aggregateCuboid.ts';
-import { answerFromSource } from './fallback.ts';
+import { answerFromSource, readSource } from './fallback.ts';
 import { LoadedCube } from './loadedCube.ts';
 import { listMembers, membersQuery, type MembersOptions } from './members.ts';
 import { recombine } from './recombine.ts';
@@ -93,7 +93,7 @@ export class CubeEngine {
    */
   async query(input: unknown, scope: AccessScope | null = null): Promise<QueryResult> {
     const started = performance.now();
-    const parsed = parseQuery(input);
+    const parsed = validQuery(input);
     checkResultRows(parsed, this.maxResultRows);
     const cube = this.loadedCube(parsed.cube);
     return this.answer(cube, restrictQuery(cube, parsed, scope), started);
@@ -115,7 +115,7 @@ export class CubeEngine {
   }
 
   explain(input: unknown, scope: AccessScope | null = null): ExplainEntry[] {
-    const parsed = parseQuery(input);
+    const parsed = validQuery(input);
     const cube = this.loadedCube(parsed.cube);
     return this.route(cube, resolveQuery(cube, restrictQuery(cube, parsed, scope))).explain;
   }
@@ -125,10 +125,9 @@ export class CubeEngine {
     return this.cubes().flatMap((cube) => (canSee(cube.model, scope) ? [visiblePart(cube, scope)] : []));
   }
 
+  /** Throws ACCESS_DENIED, naming the role, when the scope may not see the cube. */
   visibleCube(name: string, scope: AccessScope | null): CubeData {
-    const cube = this.cube(name);
-    if (!canSee(cube.model, scope)) restrictionOf(cube.model, scope); // throws ACCESS_DENIED naming the role
-    return visiblePart(cube, scope);
+    return visiblePart(this.cube(name), scope);
   }
 
   private async answer(cube: LoadedCube, query: CubeQuery, started: number): Promise<QueryResult> {
@@ -140,10 +139,10 @@ export class CubeEngine {
     const resolved = resolveQuery(cube, query);
     const specs = resolved.base.flatMap(partialsOf);
     const route = this.route(cube, resolved, specs);
+    const read = route.cuboid === null ? await readSource(cube, resolved, this.source(cube.data.model)) : undefined;
+    // From here to the shaped rows nothing awaits: the cells live in scratch memory.
     const { answer, rowsScanned } =
-      route.cuboid === null
-        ? await answerFromSource(cube, resolved, this.source(cube.data.model))
-        : answerFromCuboid(cube, resolved, specs, route.cuboid);
+      read === undefined ? answerFromCuboid(cube, resolved, specs, route.cuboid!) : answerFromSource(cube, resolved, read);
     const result: QueryResult = {
       ...shapeResult(cube, resolved, answer),
       meta: {
@@ -219,9 +218,22 @@ function sameSource(a: CubeModel, b: CubeModel): boolean {
   return JSON.stringify([a.source, a.joins]) === JSON.stringify([b.source, b.joins]);
 }
 
-/** Input → CubeQuery, or QUERY_INVALID at the first problem's path. */
-export function parseQuery(input: unknown): CubeQuery {
-  return parseInput(CubeQuerySchema, input);
+/**
+ * The queries parseQuery returned. A route validates its input at the boundary and hands
+ * the engine the result, which is not validated again: validation costs as much as a
+ * scan of a small cuboid.
+ */
+const parsedQueries = new WeakSet<object>();
+
+/** Input → CubeQuery, or QUERY_INVALID at the first problem's path (prefixed with `at` when the query sits inside a larger input). */
+export function parseQuery(input: unknown, at?: string): CubeQuery {
+  const query = parseInput(CubeQuerySchema, input, at);
+  parsedQueries.add(query);
+  return query;
+}
+
+function validQuery(input: unknown): CubeQuery {
+  return parsedQueries.has(input as object) ? (input as CubeQuery) : parseQuery(input);
 }
 
 /**

@@ -21,12 +21,24 @@ import type { SourceDatabase } from './sourceDatabase.ts';
  * which cannot fold, come from one GROUPING SETS statement at every grain the answer
  * needs (the query's, the grand total's, the parents'). Approximate distinct counts are
  * answered exactly here.
+ *
+ * Two steps: `readSource` awaits DuckDB, then `answerFromSource` folds what it read. The
+ * engine shapes the answer in the same synchronous run as the second, as the cells live
+ * in scratch memory (scratch.ts).
  */
-export async function answerFromSource(
-  cube: LoadedCube,
-  resolved: ResolvedQuery,
-  database: SourceDatabase,
-): Promise<{ answer: Answer; rowsScanned: number }> {
+export interface SourceRead {
+  specs: PartialSpec[];
+  foldable: PartialSpec[];
+  distinct: MeasureModel[];
+  cuboidLevels: Map<string, LevelIndex>;
+  distinctKeys: LevelIndex[];
+  grains: DistinctGrain[];
+  cellRows: DuckDBResultReader;
+  distinctRows: DuckDBResultReader | undefined;
+  rowsScanned: number;
+}
+
+export async function readSource(cube: LoadedCube, resolved: ResolvedQuery, database: SourceDatabase): Promise<SourceRead> {
   const specs = sourcePartials(resolved.base);
   const foldable = specs.filter((spec) => spec.fold !== 'none');
   const distinct = resolved.base.filter(
@@ -44,9 +56,13 @@ export async function answerFromSource(
 
   // Both join the database's queue now, before a version swap could queue its close.
   const [[cellRows, distinctRows], rowsScanned] = await Promise.all([database.run(statements), database.rowCount()]);
+  return { specs, foldable, distinct, cuboidLevels, distinctKeys, grains, cellRows: cellRows!, distinctRows, rowsScanned };
+}
 
+export function answerFromSource(cube: LoadedCube, resolved: ResolvedQuery, read: SourceRead): { answer: Answer; rowsScanned: number } {
+  const { specs, foldable, distinct, cuboidLevels, distinctKeys, grains, cellRows, distinctRows, rowsScanned } = read;
   const periodDimension = (measure: string) => cube.measure(measure)!.semiAdditive!.dimension;
-  const cuboid = virtualCuboid(cellRows!, cuboidLevels, foldable, periodDimension);
+  const cuboid = virtualCuboid(cellRows, cuboidLevels, foldable, periodDimension);
   const { cells } = aggregateCuboid(cube, resolved, cuboid, foldable, []);
   const context = recombine(cube, resolved, foldable, cells);
   if (distinctRows !== undefined) {

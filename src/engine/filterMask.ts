@@ -1,5 +1,6 @@
 import type { LevelFilter } from '../model/query.ts';
 import type { LevelIndex } from './levelIndex.ts';
+import { scratchUint8 } from './scratch.ts';
 
 /**
  * The one meaning of a level filter: the set of the level's members it keeps, as a
@@ -14,7 +15,7 @@ import type { LevelIndex } from './levelIndex.ts';
  * - contains / startsWith match member text, case-sensitively; never the NULL member.
  */
 export function filterMask(index: LevelIndex, filter: LevelFilter): Uint8Array {
-  const mask = new Uint8Array(index.size);
+  const mask = scratchUint8(index.size);
   switch (filter.op) {
     case 'eq':
     case 'in':

@@ -4,6 +4,7 @@ import { filterMask } from './filterMask.ts';
 import type { RowFilter } from './groupRows.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { RowRanges } from './rowRanges.ts';
+import { scratchUint8 } from './scratch.ts';
 
 /**
  * Filters compiled for one cuboid: every level filter becomes a member mask over the
@@ -34,7 +35,7 @@ export function compileFilters(
 }
 
 function gather(mask: Uint8Array, map: Int32Array): Uint8Array {
-  const out = new Uint8Array(map.length);
+  const out = scratchUint8(map.length);
   for (let code = 0; code < map.length; code++) out[code] = mask[map[code]!]!;
   return out;
 }
@@ -49,7 +50,7 @@ function combine(kind: 'and' | 'or', nodes: FilterNode[]): FilterNode {
       continue;
     }
     const earlier = masks.get(node.dimension);
-    if (earlier === undefined) masks.set(node.dimension, Uint8Array.from(node.mask));
+    if (earlier === undefined) masks.set(node.dimension, copy(node.mask));
     else if (kind === 'and') for (let code = 0; code < earlier.length; code++) earlier[code] &= node.mask[code]!;
     else for (let code = 0; code < earlier.length; code++) earlier[code] |= node.mask[code]!;
   }
@@ -60,6 +61,12 @@ function combine(kind: 'and' | 'or', nodes: FilterNode[]): FilterNode {
   }
   children.push(...rest);
   return children.length === 1 ? children[0]! : { kind, children };
+}
+
+function copy(mask: Uint8Array): Uint8Array {
+  const out = scratchUint8(mask.length);
+  out.set(mask);
+  return out;
 }
 
 /** The filter as grouping applies it: masks of the top-level conjunction, then what spans dimensions. */
@@ -83,7 +90,7 @@ export function rowFilter(node: FilterNode, columns: (dimension: string) => Int3
 
 /** 1 per row of `ranges` the node keeps, 0 otherwise (rows outside `ranges` are left 0). */
 function evaluate(node: FilterNode, columns: (dimension: string) => Int32Array, rows: number, ranges: RowRanges): Uint8Array {
-  const out = new Uint8Array(rows);
+  const out = scratchUint8(rows);
   if (node.kind === 'mask') {
     const { mask } = node;
     const codes = columns(node.dimension);

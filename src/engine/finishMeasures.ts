@@ -5,6 +5,7 @@ import type { MeasureModel } from '../model/types.ts';
 import type { CellSet } from './cells.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { RequestedMeasure } from './resolveQuery.ts';
+import { scratchFloat64 } from './scratch.ts';
 
 /**
  * Finishing: partials → the numbers users see, one Float64Array per measure with NaN
@@ -38,7 +39,9 @@ function computePlain(cube: LoadedCube, measure: MeasureModel, cells: CellSet, m
     case 'avg': {
       const sum = partialOf(cells, measure, 'sum');
       const count = partialOf(cells, measure, 'count');
-      return Float64Array.from(sum, (total, cell) => (count[cell]! === 0 ? NaN : total / count[cell]!));
+      const out = scratchFloat64(cells.size);
+      for (let cell = 0; cell < cells.size; cell++) out[cell] = count[cell]! === 0 ? NaN : sum[cell]! / count[cell]!;
+      return out;
     }
     case 'count_distinct':
       return partialOf(cells, measure, 'distinct');
@@ -46,7 +49,9 @@ function computePlain(cube: LoadedCube, measure: MeasureModel, cells: CellSet, m
       // The source answers approximate distinct counts exactly, as a `distinct` partial.
       const registers = cells.registers[partialColumn(measure.name, 'hll')];
       if (registers === undefined) return partialOf(cells, measure, 'distinct');
-      return Float64Array.from({ length: cells.size }, (_, cell) => hllEstimate(registers, cell * HLL_REGISTERS));
+      const out = scratchFloat64(cells.size);
+      for (let cell = 0; cell < cells.size; cell++) out[cell] = hllEstimate(registers, cell * HLL_REGISTERS);
+      return out;
     }
     case 'calculated': {
       const formula = cube.formula(measure);
@@ -61,7 +66,7 @@ function computePlain(cube: LoadedCube, measure: MeasureModel, cells: CellSet, m
         const value = column[cell]!;
         return Number.isNaN(value) ? null : value;
       };
-      const out = new Float64Array(cells.size);
+      const out = scratchFloat64(cells.size);
       for (; cell < cells.size; cell++) out[cell] = evaluateFormula(formula, valueOf) ?? NaN;
       return out;
     }
@@ -104,12 +109,16 @@ export function finishColumns(
         return plain;
       case 'pctOfTotal': {
         const total = plainValues(cube, measure, context.total!, totalMemo)[0]!;
-        return plain.map((value) => ratio(value, total));
+        const out = scratchFloat64(cells.size);
+        for (let cell = 0; cell < cells.size; cell++) out[cell] = ratio(plain[cell]!, total);
+        return out;
       }
       case 'pctOfParent': {
-        if (parentIndex === null) return new Float64Array(cells.size).fill(NaN);
+        const out = scratchFloat64(cells.size);
+        if (parentIndex === null) return out.fill(NaN);
         const parent = plainValues(cube, measure, context.parent!.cells, parentMemo);
-        return plain.map((value, cell) => ratio(value, parent[parentIndex[cell]!]!));
+        for (let cell = 0; cell < cells.size; cell++) out[cell] = ratio(plain[cell]!, parent[parentIndex[cell]!]!);
+        return out;
       }
     }
   });

@@ -1,4 +1,5 @@
 import { allRows, rowsIn, type RowRanges } from './rowRanges.ts';
+import { scratchInt32 } from './scratch.ts';
 
 /**
  * Grouping: assigns each row a dense group number from its key codes (after roll-up
@@ -50,7 +51,7 @@ export function groupRows(
   keys: readonly GroupKey[],
   rows: number,
   filter: RowFilter = { masks: [] },
-  groupOf: Int32Array = new Int32Array(rows),
+  groupOf: Int32Array = scratchInt32(rows),
   ranges: RowRanges = allRows(rows),
 ): Grouping {
   const product = keys.reduce((total, key) => total * key.cardinality, 1);
@@ -93,9 +94,9 @@ function groupDirect(
   }
 
   // One slot past the key space stands for left-out rows and maps to group -1.
-  const groupOfSlot = new Int32Array(product + 1).fill(UNASSIGNED);
+  const groupOfSlot = scratchInt32(product + 1).fill(UNASSIGNED);
   groupOfSlot[product] = -1;
-  const rowOfGroup = new Int32Array(Math.min(product, scanned));
+  const rowOfGroup = scratchInt32(Math.min(product, scanned));
   const size =
     last !== undefined && last.map === null && kept !== undefined
       ? assignFilteredKey(slots, ranges, based, last.codes, kept, groupOfSlot, rowOfGroup)
@@ -105,7 +106,7 @@ function groupDirect(
 
 /** A key's output code for each group, read at the group's first row (cheaper than dividing slots apart). */
 function codesOfGroups({ codes, map }: GroupKey, rowOfGroup: Int32Array, size: number): Int32Array {
-  const out = new Int32Array(size);
+  const out = scratchInt32(size);
   if (map === null) for (let group = 0; group < size; group++) out[group] = codes[rowOfGroup[group]!]!;
   else for (let group = 0; group < size; group++) out[group] = map[codes[rowOfGroup[group]!]!]!;
   return out;
@@ -282,7 +283,7 @@ function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, ranges: Row
   }
 
   const codes = keys.map((_, k) => {
-    const column = new Int32Array(size);
+    const column = scratchInt32(size);
     for (let group = 0; group < size; group++) column[group] = groupCodes[group * width + k]!;
     return column;
   });

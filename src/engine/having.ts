@@ -1,8 +1,9 @@
 import type { ResolvedHaving } from './resolveQuery.ts';
+import { scratchInt32 } from './scratch.ts';
 
 /** Cells whose finished measures pass every having condition; a null never passes. */
 export function applyHaving(having: readonly ResolvedHaving[], columns: readonly Float64Array[], size: number): Int32Array {
-  const kept = new Int32Array(size);
+  const kept = scratchInt32(size);
   let count = 0;
   for (let cell = 0; cell < size; cell++) {
     if (passesAll(having, columns, cell)) kept[count++] = cell;

@@ -1,6 +1,7 @@
 import type { LevelIndex } from './levelIndex.ts';
 import type { ResolvedOrder } from './resolveQuery.ts';
 import { OTHERS_CODE, type RowTable } from './rowTable.ts';
+import { scratchInt32 } from './scratch.ts';
 
 /**
  * Row order: the query's order entries, then every grouped level in its natural order
@@ -16,7 +17,7 @@ export function orderRows(
   const rows = new RowOrder(order, levels, table);
   // A page from the top (top 20 of a thousand managers) needs only its first rows in order.
   if (wanted * 8 < table.size) return firstInOrder(table.size, wanted, rows);
-  const all = new Int32Array(table.size);
+  const all = scratchInt32(table.size);
   for (let row = 0; row < all.length; row++) all[row] = row;
   return all.sort((a, b) => rows.compare(a, b));
 }
@@ -90,7 +91,7 @@ class RowOrder {
 
 /** The `wanted` first rows in order, by insertion into a sorted prefix: O(rows · log wanted) comparisons. */
 function firstInOrder(size: number, wanted: number, rows: RowOrder): Int32Array {
-  const best = new Int32Array(wanted);
+  const best = scratchInt32(wanted);
   if (wanted === 0) return best;
   let kept = 0;
   for (let row = 0; row < size; row++) {

@@ -1,3 +1,5 @@
+import { scratchFloat64, scratchInt32 } from './scratch.ts';
+
 /**
  * The rows of an answer after having and topN, before ordering: codes per grouped
  * level and finished values per requested measure (NaN = null).
@@ -27,7 +29,7 @@ export function gatherRows(
   };
   return {
     size: picks.length + extra,
-    codes: codes.map((column, index) => gather(column, tail?.codes[index], (size) => new Int32Array(size))),
-    columns: columns.map((column, index) => gather(column, tail?.columns[index], (size) => new Float64Array(size))),
+    codes: codes.map((column, index) => gather(column, tail?.codes[index], scratchInt32)),
+    columns: columns.map((column, index) => gather(column, tail?.columns[index], scratchFloat64)),
   };
 }

@@ -1,5 +1,6 @@
 import type { FilterNode } from './filterProgram.ts';
 import { allRows, type RowRanges } from './rowRanges.ts';
+import { scratchInt32 } from './scratch.ts';
 
 /**
  * Zone maps: the smallest and largest member code of a code column in each block of
@@ -47,7 +48,7 @@ function blockTest(node: FilterNode, columns: (dimension: string) => Int32Array,
   if (node.kind === 'mask') {
     const { min, max } = zoneMapOf(columns(node.dimension), rows);
     // kept[c] = members kept among codes below c, so a code span's kept count is two reads.
-    const kept = new Int32Array(node.mask.length + 1);
+    const kept = scratchInt32(node.mask.length + 1);
     for (let code = 0; code < node.mask.length; code++) kept[code + 1] = kept[code]! + node.mask[code]!;
     return (block) => kept[max[block]! + 1]! > kept[min[block]!]!;
   }
@@ -60,7 +61,7 @@ export function keptRanges(node: FilterNode, columns: (dimension: string) => Int
   if (node.kind === 'and' && node.children.length === 0) return allRows(rows);
   const mayPass = blockTest(node, columns, rows);
   const blocks = Math.ceil(rows / BLOCK_ROWS);
-  const ranges = new Int32Array(2 * blocks);
+  const ranges = scratchInt32(2 * blocks);
   let length = 0;
   for (let block = 0; block < blocks; block++) {
     if (!mayPass(block)) continue;

@@ -20,20 +20,10 @@ export function scopeOf(context: unknown): AccessScope | null {
   return (context as GraphQLContext | undefined)?.reply?.request.scope ?? null;
 }
 
-/**
- * Runs a query on the one engine REST also uses, as the caller may see it. The engine
- * validates the input; the normalised query is only needed by the fields that show or
- * navigate from it, so it is parsed again only when one of them asks.
- */
+/** Runs a query on the one engine REST also uses, as the caller may see it. */
 export async function run(engine: CubeEngine, input: CubeQueryInput, scope: AccessScope | null): Promise<ResultSource> {
-  const result = await engine.query(input, scope);
-  let query: CubeQuery | undefined;
-  return {
-    get query() {
-      return (query ??= parseQuery(input));
-    },
-    result,
-  };
+  const query = parseQuery(input);
+  return { query, result: await engine.query(query, scope) };
 }
 
 /**

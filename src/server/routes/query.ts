@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { CubeEngine } from '../../engine/index.ts';
-import { CubeQuerySchema } from '../../model/query.ts';
+import { parseQuery, type CubeEngine } from '../../engine/index.ts';
 import { RESULT_FORMATS } from '../formats/negotiate.ts';
 import { sendResult } from '../formats/sendResult.ts';
 import { parseInput } from '../../model/parseInput.ts';
@@ -12,16 +11,16 @@ const ExplainParams = z.object({ q: z.string().min(1) }).strict();
 
 export function queryRoutes(app: FastifyInstance, engine: CubeEngine): void {
   app.post('/v1/query', { config: { formats: RESULT_FORMATS } }, async (request, reply) => {
-    const result = await engine.query(parseInput(CubeQuerySchema, request.body), request.scope);
+    const result = await engine.query(parseQuery(request.body), request.scope);
     return sendResult(reply, request.format, result);
   });
 
   app.get('/v1/explain', async (request) => {
     const { q } = parseInput(ExplainParams, request.query);
-    return { explain: engine.explain(parseInput(CubeQuerySchema, parseJsonParam(q, 'q'), 'q'), request.scope) };
+    return { explain: engine.explain(parseQuery(parseJsonParam(q, 'q'), 'q'), request.scope) };
   });
 
   app.post('/v1/explain', async (request) => ({
-    explain: engine.explain(parseInput(CubeQuerySchema, request.body), request.scope),
+    explain: engine.explain(parseQuery(request.body), request.scope),
   }));
 }
