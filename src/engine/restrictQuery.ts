@@ -1,5 +1,5 @@
 import { checkVisible, restrictionOf, type AccessScope } from '../model/accessScope.ts';
-import { isLevelFilter, type CubeQuery, type Filter, type LevelFilter, type MemberOp } from '../model/query.ts';
+import { isLevelFilter, NAMING_OPS, type CubeQuery, type Filter, type LevelFilter } from '../model/query.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import { resolveLevel } from './validateFilters.ts';
 
@@ -26,14 +26,12 @@ export function restrictQuery(cube: LoadedCube, query: CubeQuery, scope: AccessS
   return { ...query, filters: [...knownMembersOnly(cube, query.filters), ...rowFilters] };
 }
 
-const MEMBER_OPS = new Set<MemberOp>(['eq', 'ne', 'in', 'notIn']);
-
 function knownMembersOnly(cube: LoadedCube, filters: readonly Filter[]): Filter[] {
   return filters.map((filter): Filter => {
     if (!isLevelFilter(filter)) return 'and' in filter ? { and: knownMembersOnly(cube, filter.and) } : { or: knownMembersOnly(cube, filter.or) };
-    const dimension = cube.data.model.dimensions.find((candidate) => candidate.name === filter.dimension);
+    const dimension = cube.dimension(filter.dimension);
     // Unknown dimensions and levels are left for validation to report where they are.
-    if (!MEMBER_OPS.has(filter.op) || !dimension?.levels.some((level) => level.name === filter.level)) return filter;
+    if (!NAMING_OPS.has(filter.op) || !dimension?.levels.some((level) => level.name === filter.level)) return filter;
     const index = cube.level(dimension, filter.level);
     const values = filter.values.filter((value) => value === null || index.codeOf(value) !== undefined);
     if (values.length === filter.values.length) return filter;

@@ -1,6 +1,6 @@
 import { closestNames, suggestion } from '../model/closest.ts';
 import { CubeError } from '../errors.ts';
-import { isLevelFilter, type Filter, type LevelFilter, type MemberOp } from '../model/query.ts';
+import { isLevelFilter, NAMING_OPS, type Filter, type LevelFilter, type MemberOp } from '../model/query.ts';
 import type { DimensionModel } from '../model/types.ts';
 import type { LevelIndex } from './levelIndex.ts';
 import type { LoadedCube } from './loadedCube.ts';
@@ -24,8 +24,6 @@ const ARITY: Record<MemberOp, number | undefined> = {
   startsWith: 1,
 };
 
-const MEMBER_OPS = new Set<MemberOp>(['eq', 'ne', 'in', 'notIn']);
-
 export function validateFilters(cube: LoadedCube, filters: readonly Filter[], path: string): void {
   filters.forEach((filter, index) => validateFilter(cube, filter, `${path}[${index}]`));
 }
@@ -47,7 +45,7 @@ function validateFilter(cube: LoadedCube, filter: Filter, path: string): void {
 }
 
 function validateValue(index: LevelIndex, filter: LevelFilter, value: string | null, path: string): void {
-  if (MEMBER_OPS.has(filter.op)) {
+  if (NAMING_OPS.has(filter.op)) {
     // The NULL member may be asked for whether or not the level has one.
     if (value !== null) memberCode(index, value, path);
     return;

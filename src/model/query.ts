@@ -8,6 +8,9 @@ import { z } from 'zod';
 export const MEMBER_OPS = ['eq', 'ne', 'in', 'notIn', 'between', 'gt', 'gte', 'lt', 'lte', 'contains', 'startsWith'] as const;
 export type MemberOp = (typeof MEMBER_OPS)[number];
 
+/** The ops that name members (eq, ne, in, notIn); the others compare values, members or not. */
+export const NAMING_OPS: ReadonlySet<MemberOp> = new Set(['eq', 'ne', 'in', 'notIn']);
+
 export const MEASURE_VARIANTS = ['pctOfTotal', 'pctOfParent'] as const;
 export type MeasureVariant = (typeof MEASURE_VARIANTS)[number];
 

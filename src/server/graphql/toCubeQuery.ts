@@ -1,6 +1,6 @@
 import { CubeError } from '../../errors.ts';
 import type { CubeData } from '../../model/data.ts';
-import { MEMBER_OPS, type Filter, type Having, type LevelFilter, type MemberOp, type Order, type TopN } from '../../model/query.ts';
+import { MEMBER_OPS, NAMING_OPS, type Filter, type Having, type LevelFilter, type MemberOp, type Order, type TopN } from '../../model/query.ts';
 import { levelKey } from '../../model/types.ts';
 
 /**
@@ -64,9 +64,6 @@ function levelFilters(dimension: string, level: string, filter: MemberFilterArg,
     return { dimension, level, op, values: [memberText(dimension, level, op, value as MemberArg)] };
   });
 }
-
-/** Ops that name members (the others compare values, members or not). */
-const NAMING_OPS = new Set<MemberOp>(['eq', 'ne', 'in', 'notIn']);
 
 /** A numeric level's members by value, built once per dictionary. */
 const membersByValue = new WeakMap<readonly (string | null)[], Map<number, string>>();
