@@ -57,6 +57,18 @@ export async function time(run: () => Promise<unknown> | unknown, times: number,
   };
 }
 
+/**
+ * A figure measured against a goal, with `digits` decimals. A miss is cut toward the side
+ * it missed on, not rounded, so it never reads as the goal itself: 49.96 against "at
+ * least 50" shows 49.9, and 1.504 against "at most 1.5" shows 1.51.
+ */
+export function shownAgainst(value: number, digits: number, goal: number, better: 'higher' | 'lower'): string {
+  const scale = 10 ** digits;
+  if (better === 'higher' && value < goal) return (Math.floor(value * scale) / scale).toFixed(digits);
+  if (better === 'lower' && value > goal) return (Math.ceil(value * scale) / scale).toFixed(digits);
+  return value.toFixed(digits);
+}
+
 export const ms = (value: number): string => (value < 1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(1));
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 

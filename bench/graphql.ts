@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { serve, type Server } from '../src/server/serve.ts';
-import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, writeSection } from './benchSupport.ts';
+import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, shownAgainst, writeSection } from './benchSupport.ts';
 
 /**
  * GraphQL throughput with autocannon, in one run: a cached GraphQL query (served by the
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     };
     const ratio = (run: Load, goal: number) => {
       const share = run.requestsPerSecond / measured.ceiling.requestsPerSecond;
-      return `${(share * 100).toFixed(0)}% ${share >= goal ? '✓' : '✗'} (goal ≥ ${goal * 100}%)`;
+      return `${shownAgainst(share * 100, 0, goal * 100, 'higher')}% ${share >= goal ? '✓' : '✗'} (goal ≥ ${goal * 100}%)`;
     };
     const line = (name: string, run: Load, share: string) =>
       `| ${name} | ${Math.round(run.requestsPerSecond).toLocaleString('en-US')} | ${ms(run.p50)} | ${ms(run.p99)} | ${run.errors + run.non2xx} | ${share} |`;

@@ -9,7 +9,7 @@ import type { QueryResult } from '../src/engine/index.ts';
 import { loadDefinitions } from '../src/model/loadDefinitions.ts';
 import type { CubeQueryInput } from '../src/model/query.ts';
 import { serve } from '../src/server/serve.ts';
-import { buildWorker, currentLoad, machineLine, mib, ms, time, writeSection, type Timing } from './benchSupport.ts';
+import { buildWorker, currentLoad, machineLine, mib, ms, shownAgainst, time, writeSection, type Timing } from './benchSupport.ts';
 import { asRanges, canonicalRows, diffRows, parquetRelation, SSB_QUERIES, SSB_TABLES, ssbSql, type SsbQuery } from './ssb/queries.ts';
 
 /**
@@ -172,7 +172,10 @@ async function measure(
 }
 
 const geomean = (numbers: number[]) => Math.exp(numbers.reduce((sum, value) => sum + Math.log(value), 0) / numbers.length);
-const ratio = (value: number, goal?: number) => `${value >= 10 ? value.toFixed(0) : value.toFixed(1)}×${goal === undefined ? '' : value >= goal ? ' ✓' : ' ✗'}`;
+const ratio = (value: number, goal?: number) => {
+  const digits = value >= 10 ? 0 : 1;
+  return goal === undefined ? `${value.toFixed(digits)}×` : `${shownAgainst(value, digits, goal, 'higher')}× ${value >= goal ? '✓' : '✗'}`;
+};
 
 function section(build: Build, alone: GroupingSetsAlone, measured: Measured[], version: string, threads: string, loadAtStart: number[]): string {
   const command = `npx tsx bench/ssb.ts --sf ${scale}${repeat === 100 ? '' : ` --repeat ${repeat}`}${duckdbRepeat === 10 ? '' : ` --duckdb-repeat ${duckdbRepeat}`}`;
@@ -212,7 +215,7 @@ function section(build: Build, alone: GroupingSetsAlone, measured: Measured[], v
     '',
     '| cuboids | cuboid rows | cuboid files | whole build | build peak RSS | GROUPING SETS query alone | query peak RSS | build / query |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${build.summary.cuboids.length} | ${build.summary.rows.toLocaleString('en-US')} | ${mib(build.summary.bytes)} | ${build.seconds.toFixed(2)} s | ${mib(build.maxRssBytes)} | ${alone.seconds.toFixed(2)} s | ${mib(alone.maxRssBytes)} | ${buildRatio.toFixed(2)}× ${buildRatio <= BUILD_GOAL ? '✓' : `✗ (goal ${BUILD_GOAL}×)`} |`,
+    `| ${build.summary.cuboids.length} | ${build.summary.rows.toLocaleString('en-US')} | ${mib(build.summary.bytes)} | ${build.seconds.toFixed(2)} s | ${mib(build.maxRssBytes)} | ${alone.seconds.toFixed(2)} s | ${mib(alone.maxRssBytes)} | ${shownAgainst(buildRatio, 2, BUILD_GOAL, 'lower')}× ${buildRatio <= BUILD_GOAL ? '✓' : `✗ (goal ${BUILD_GOAL}×)`} |`,
     '',
     '- *arrowcube over REST*: `POST /v1/query` to a server started with `serve()` (src/server/serve.ts) on a loopback port in this process, result cache off (`cacheBytes: 0`), over one kept-alive connection (`node:http`); the time includes the HTTP round trip, JSON encoding and decoding. *Of which engine*: the median `meta.elapsedMs` the server reports (routing, filter, group, fold, finish). ' +
       `${repeat} runs after 5 warm-ups.`,
