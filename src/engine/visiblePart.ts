@@ -1,14 +1,17 @@
-import { restrictionOf, type AccessScope } from '../model/accessScope.ts';
+import { roleOf, type AccessScope } from '../model/accessScope.ts';
 import type { CubeData } from '../model/data.ts';
 
 /**
  * A cube's description as a scope may see it: the measures and dimensions hidden from
- * its role left out everywhere they would appear (model, dictionaries, cuboids).
+ * its role left out everywhere they would appear (model, dictionaries, cuboids). A
+ * credential lacking a claim its role's rows need still gets the description; its
+ * queries are refused.
  */
 export function visiblePart(cube: CubeData, scope: AccessScope | null): CubeData {
-  const restriction = restrictionOf(cube.model, scope);
-  if (restriction === null || (restriction.hiddenMeasures.size === 0 && restriction.hiddenDimensions.size === 0)) return cube;
-  const { hiddenMeasures, hiddenDimensions } = restriction;
+  const role = roleOf(cube.model, scope);
+  if (role === null || (role.hiddenMeasures.length === 0 && role.hiddenDimensions.length === 0)) return cube;
+  const hiddenMeasures = new Set(role.hiddenMeasures);
+  const hiddenDimensions = new Set(role.hiddenDimensions);
   return {
     ...cube,
     model: {

@@ -25,15 +25,28 @@ export interface Restriction {
  * claim must never widen what a role sees.
  */
 export function restrictionOf(model: CubeModel, scope: AccessScope | null): Restriction | null {
-  if (scope === null || model.security === undefined) return null;
-  const role = model.security.roles.find((candidate) => candidate.name === scope.role);
-  if (role === undefined) throw denied(`role "${scope.role}" has no access to cube ${model.name}`, 'cube');
+  if (scope === null) return null;
+  const role = roleOf(model, scope);
+  if (role === null) return null;
   return {
     role: role.name,
     rows: role.rows.map((rule) => ({ dimension: rule.dimension, level: rule.level, members: claimMembers(scope, role, rule.claim) })),
     hiddenMeasures: new Set(role.hiddenMeasures),
     hiddenDimensions: new Set(role.hiddenDimensions),
   };
+}
+
+/**
+ * The role a scope has on a cube; null when it sees everything (no scope, or a cube
+ * without security). ACCESS_DENIED when the cube does not list the role. Unlike
+ * restrictionOf it reads no claim: what a role may see of a cube's description does not
+ * depend on its rows.
+ */
+export function roleOf(model: CubeModel, scope: AccessScope | null): RoleModel | null {
+  if (scope === null || model.security === undefined) return null;
+  const role = model.security.roles.find((candidate) => candidate.name === scope.role);
+  if (role === undefined) throw denied(`role "${scope.role}" has no access to cube ${model.name}`, 'cube');
+  return role;
 }
 
 /** Whether a cube may be listed to a scope at all. */

@@ -150,9 +150,15 @@ describe('roles', () => {
   });
 
   it('refuses a role whose row rule needs a claim the credential lacks, rather than showing everything', async () => {
-    const response = await query(bearer(hs256({ role: 'branch_head' })));
+    const headers = bearer(hs256({ role: 'branch_head' }));
+    const response = await query(headers);
     expect(response.statusCode).toBe(403);
     expect(response.json().error.message).toContain('claim "branch"');
+    // The descriptions need no claim: the listing still names the cube, as the role sees it.
+    const listing = await app.inject({ url: '/v1/cubes', headers });
+    expect(listing.statusCode).toBe(200);
+    expect(listing.json().cubes.map((cube: { name: string }) => cube.name)).toContain('transactions');
+    expect((await app.inject({ url: '/v1/cubes/transactions', headers })).statusCode).toBe(200);
   });
 
   it('hides measures from a role: refused when asked for, left out of the descriptions', async () => {
