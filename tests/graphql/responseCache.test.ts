@@ -96,6 +96,10 @@ describe('the GraphQL response cache', () => {
         const again = await post(app, { query }, branchHead);
         expect(again.text).toBe(first.text);
         expect(ran()).toBe(3);
+        // A refreshed token (new iat, exp and id) of the same role and row claim shares the entry.
+        const refreshed = as({ role: 'branch_head', branch: branches[0], iat: Math.floor(Date.now() / 1000) - 60, exp: Math.floor(Date.now() / 1000) + 7200, jti: 'refreshed' });
+        expect((await post(app, { query }, refreshed)).text).toBe(first.text);
+        expect(ran()).toBe(3);
       },
       { auth: true },
     );

@@ -13,11 +13,12 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { CubeEngine } from '../../engine/index.ts';
 import type { AccessScope } from '../../model/accessScope.ts';
+import type { CubeData } from '../../model/data.ts';
 import { QueryMetaType } from './sharedTypes.ts';
 
 /**
  * Whole GraphQL responses by request: the same body from a caller with the same role
- * and claims, over the same cube versions, gets the bytes served last time, before
+ * and row claims, over the same cube versions, gets the bytes served last time, before
  * mercurius parses or executes anything. The engine's result cache still pays for
  * argument coercion, the resolvers and serialisation on every request; this skips them.
  *
@@ -58,11 +59,14 @@ export class ResponseCache {
     this.lru.clear();
   }
 
-  /** preHandler of POST /graphql: true when it answered (a hit); else it remembers the key to keep the answer under. */
-  answer(request: FastifyRequest, reply: FastifyReply, versions: string): boolean {
+  /**
+   * preHandler of POST /graphql: true when it answered (a hit); else it remembers the key
+   * to keep the answer under. `context`: what besides the body the answer depends on.
+   */
+  answer(request: FastifyRequest, reply: FastifyReply, context: string): boolean {
     const body = request.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-    const key = `${scopeKey(request.scope)}\n${versions}\n${JSON.stringify(body)}`;
+    const key = `${context}\n${JSON.stringify(body)}`;
     const hit = this.lru.get(key);
     if (hit === undefined) {
       this.pending.set(request, { key });
@@ -113,11 +117,10 @@ export function registerResponseCache(app: FastifyInstance, engine: CubeEngine, 
   // Not above 0 (NaN included: an engine stand-in without a budget) means no cache.
   if (!(bytes > 0)) return undefined;
   const cache = new ResponseCache(bytes);
-  const versions = () =>
-    engine
-      .cubes()
-      .map((cube) => `${cube.model.name}@${cube.version}`)
-      .join(',');
+  const context = (request: FastifyRequest) => {
+    const cubes = engine.cubes();
+    return `${scopeKey(request.scope, cubes)}\n${cubes.map((cube) => `${cube.model.name}@${cube.version}`).join(',')}`;
+  };
   app.addHook('onRoute', (route: RouteOptions) => {
     if (route.url !== path || route.method !== 'POST') return;
     // Route hooks run after the app's: authentication, limits and body parsing come first.
@@ -125,7 +128,7 @@ export function registerResponseCache(app: FastifyInstance, engine: CubeEngine, 
     route.preHandler = [
       ...hooksOf(route.preHandler),
       (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        if (!cache.answer(request, reply, versions())) done();
+        if (!cache.answer(request, reply, context(request))) done();
       },
     ];
     route.preSerialization = [
@@ -148,9 +151,18 @@ function hooksOf<T>(hooks: T | T[] | undefined): T[] {
   return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }
 
-/** Callers share entries only when they may see the same thing: same role, same claims. */
-function scopeKey(scope: AccessScope | null): string {
-  return scope === null ? '' : JSON.stringify([scope.role, scope.claims]);
+/**
+ * Callers share entries only when they may see the same thing: the same role, and the
+ * same values of the claims its row rules read. Other claims (a token's iat, exp, jti)
+ * change nothing an answer holds, so a refreshed token keeps hitting.
+ */
+function scopeKey(scope: AccessScope | null, cubes: readonly CubeData[]): string {
+  if (scope === null) return '';
+  const read = new Set<string>();
+  for (const cube of cubes) {
+    for (const role of cube.model.security?.roles ?? []) if (role.name === scope.role) for (const rule of role.rows) read.add(rule.claim);
+  }
+  return JSON.stringify([scope.role, [...read].sort().map((claim) => [claim, scope.claims[claim] ?? null])]);
 }
 
 /**
