@@ -1,18 +1,19 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parentMapKey } from '../model/data.ts';
-import { fromClause } from '../model/sourceSql.ts';
 import { levelKey, type CubeModel, type DimensionModel } from '../model/types.ts';
 import { readColumns } from './chunkColumns.ts';
 import { checkHierarchies } from './checkHierarchies.ts';
-import { groupByClause, groupingId, groupingIdColumn, groupingSets, type GroupingSets } from './groupingSets.ts';
-import { projection, type ScanColumns } from './scanColumns.ts';
+import { dimensionRowsSql } from './dimensionRowsSql.ts';
+import { expressionReach } from './expressionReach.ts';
+import { groupingId, groupingSets } from './groupingSets.ts';
+import type { ScanColumns } from './scanColumns.ts';
 
 /**
- * The dimension scan: one pass over the source grouping each dimension by all of its
- * levels (and their sort keys) at once. Its small result yields every level's
- * dictionary, the functional-dependency check of each hierarchy step, the planner's
- * statistics, and per dimension a code table: the finest level's value → the code of
- * every level. The cuboid scan joins those, so it groups by integers, not by strings.
+ * The dimension scan: every dimension's distinct combinations of all its levels (and
+ * their sort keys), read from as little of the star join as they need (see
+ * dimensionRowsSql). That small table yields every level's dictionary, the
+ * functional-dependency check of each hierarchy step, the planner's statistics, and
+ * per dimension a code table: the finest level's value → the code of every level. The cuboid scan joins those, so it groups by integers, not by strings.
  */
 export interface DimensionScan {
   sourceRows: number;
@@ -34,7 +35,7 @@ export async function scanDimensions(connection: DuckDBConnection, model: CubeMo
   ];
   const grouping = groupingSets(model.dimensions.map(setOf));
   const gidOf = new Map(model.dimensions.map((dimension) => [dimension.name, groupingId(grouping, setOf(dimension))]));
-  await connection.run(dimensionRowsSql(model, columns, grouping));
+  for (const statement of dimensionRowsSql(model, columns, grouping, await expressionReach(connection, model), DIMENSION_ROWS)) await connection.run(statement);
 
   const dictionaries: Record<string, (string | null)[]> = {};
   const dictionaryTables = new Map<string, string>();
@@ -93,14 +94,6 @@ ${joins.map((join) => `JOIN ${join.table} AS ${join.alias} ON r.${join.key} IS N
   const firstGid = gidOf.get(model.dimensions[0]!.name)!;
   const total = await connection.runAndReadAll(`SELECT coalesce(sum(source_rows), 0)::DOUBLE FROM ${DIMENSION_ROWS} WHERE gid = ${firstGid}`);
   return { sourceRows: Number(total.getColumns()[0]![0]), dictionaries, parentMaps, codeTables };
-}
-
-function dimensionRowsSql(model: CubeModel, columns: ScanColumns, grouping: GroupingSets): string {
-  return `CREATE TEMP TABLE ${DIMENSION_ROWS} AS
-SELECT ${groupingIdColumn(grouping)}, ${grouping.keys.join(', ')}, count(*) AS source_rows
-FROM (SELECT ${projection(columns, grouping.keys)}
-${fromClause(model)}) AS source
-${groupByClause(grouping)}`;
 }
 
 /** Codes follow the sort key (NULL member last); ties break on the member text so codes are stable. */

@@ -45,8 +45,10 @@ function relation(source: SourceModel | JoinModel): string {
 
 /** `FROM fact AS f JOIN dim AS d ON …`: the star (or snowflake) join of the cube. */
 export function fromClause(model: CubeModel): string {
-  const joins = model.joins.map(
-    (join) => `LEFT JOIN ${relation(join)} AS ${quoteIdentifier(join.alias)} ON ${join.on}`,
-  );
-  return [`FROM ${relation(model.source)} AS ${quoteIdentifier(model.source.alias)}`, ...joins].join('\n');
+  return [`FROM ${relation(model.source)} AS ${quoteIdentifier(model.source.alias)}`, ...model.joins.map(joinClause)].join('\n');
+}
+
+/** `LEFT JOIN dim AS d ON …`: a fact row without a match keeps NULL members rather than vanishing. */
+export function joinClause(join: JoinModel): string {
+  return `LEFT JOIN ${relation(join)} AS ${quoteIdentifier(join.alias)} ON ${join.on}`;
 }
