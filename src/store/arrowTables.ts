@@ -1,5 +1,6 @@
 import {
   FixedSizeBinary,
+  RecordBatchFileWriter,
   Table,
   Utf8,
   makeData,
@@ -14,12 +15,12 @@ import { HLL_REGISTERS, type PartialSpec } from '../model/partials.ts';
 import type { CuboidLevels } from '../model/types.ts';
 
 /**
- * CubeData pieces ↔ Arrow IPC files. Cuboids: an Int32 code column per grouped
+ * CubeData parts ↔ Arrow IPC files. Cuboids: an Int32 code column per grouped
  * dimension (named after it), a Float64 column per partial, a FixedSizeBinary(1024)
  * column of HLL registers per approximate distinct. Dictionaries: one nullable Utf8
  * column `member`. Parent maps: one Int32 column `parent`.
  */
-export function cuboidToIPC(cuboid: CuboidData): Uint8Array {
+export async function cuboidToIPC(cuboid: CuboidData): Promise<Uint8Array[]> {
   const columns: Record<string, Vector> = {};
   for (const [dimension, codes] of Object.entries(cuboid.codes)) columns[dimension] = makeVector(codes);
   for (const [column, values] of Object.entries(cuboid.partials)) columns[column] = makeVector(values);
@@ -27,7 +28,11 @@ export function cuboidToIPC(cuboid: CuboidData): Uint8Array {
     const type = new FixedSizeBinary(HLL_REGISTERS);
     columns[column] = makeVector(makeData({ type, length: cuboid.rows, nullCount: 0, data: registers }));
   }
-  return tableToIPC(new Table(columns), 'file');
+  // The file as the writer emits it: views of the cuboid's own arrays between small
+  // metadata pieces. Joining them would copy (and first touch) a buffer as large again.
+  const pieces: Uint8Array[] = [];
+  for await (const piece of RecordBatchFileWriter.writeAll(new Table(columns))) pieces.push(piece);
+  return pieces;
 }
 
 export function cuboidFromIPC(

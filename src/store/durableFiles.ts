@@ -7,10 +7,14 @@ import { dirname } from 'node:path';
  * publishes it, and the folder is fsynced after, so a reader sees the old state or
  * the complete new one, never a torn file.
  */
-export async function writeFileSynced(path: string, bytes: Uint8Array | string): Promise<void> {
+export type FileBytes = Uint8Array | string | readonly Uint8Array[];
+
+/** `bytes`: the content, or its pieces in order. */
+export async function writeFileSynced(path: string, bytes: FileBytes): Promise<void> {
   const handle = await open(path, 'wx');
   try {
-    await handle.writeFile(bytes);
+    // Each writeFile continues from where the last one ended.
+    for (const piece of typeof bytes === 'string' || bytes instanceof Uint8Array ? [bytes] : bytes) await handle.writeFile(piece);
     await handle.sync();
   } finally {
     await handle.close();
@@ -36,6 +40,8 @@ export async function replaceFileSynced(path: string, text: string, pid: number)
   await syncFolder(dirname(path));
 }
 
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+export function sha256(bytes: FileBytes): string {
+  const hash = createHash('sha256');
+  for (const piece of typeof bytes === 'string' || bytes instanceof Uint8Array ? [bytes] : bytes) hash.update(piece);
+  return hash.digest('hex');
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MANIFEST_FORMAT, parentMapKey, type CubeData, type CuboidData, type Manifest, type ManifestCuboid } from '../model/data.ts';
 import { levelKey } from '../model/types.ts';
 import { cuboidToIPC, dictionaryToIPC, parentMapToIPC } from './arrowTables.ts';
-import { replaceFileSynced, sha256, syncFolder, writeFileSynced } from './durableFiles.ts';
+import { replaceFileSynced, sha256, syncFolder, writeFileSynced, type FileBytes } from './durableFiles.ts';
 import {
   CURRENT_FILE,
   MANIFEST_FILE,
@@ -86,11 +86,11 @@ export async function openCubeVersion(cubesDir: string, data: VersionData, now =
    * one file at a time keeps libuv's threads free for DuckDB's calls. Neither chain
    * ever rejects: the first error is kept for commit, and later files are skipped.
    */
-  const put = (file: string, encode: () => Uint8Array): void => {
-    encoding = encoding.then(() => {
+  const put = (file: string, encode: () => FileBytes | Promise<FileBytes>): void => {
+    encoding = encoding.then(async () => {
       if (failure !== undefined) return;
       try {
-        const bytes = encode();
+        const bytes = await encode();
         digests.set(file, sha256(bytes));
         writing = writing
           .then(() => (failure === undefined ? writeFileSynced(join(temp, file), bytes) : undefined))
@@ -134,10 +134,10 @@ export async function openCubeVersion(cubesDir: string, data: VersionData, now =
       const partials = [...Object.keys(cuboid.partials), ...Object.keys(cuboid.registers)];
       const entry: ManifestCuboid = { name: cuboid.name, levels: cuboid.levels, rows: cuboid.rows, estimatedRows: cuboid.estimatedRows, reason: cuboid.reason, partials, file, bytes: 0 };
       cuboids[position] = entry;
-      put(file, () => {
-        const bytes = cuboidToIPC(cuboid);
-        entry.bytes = bytes.byteLength;
-        return bytes;
+      put(file, async () => {
+        const pieces = await cuboidToIPC(cuboid);
+        entry.bytes = pieces.reduce((total, piece) => total + piece.byteLength, 0);
+        return pieces;
       });
     },
 
