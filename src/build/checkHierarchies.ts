@@ -20,11 +20,14 @@ export async function checkHierarchies(
       for (const parent of parents) {
         const childColumn = columns.level.get(levelKey(dimension.name, child))!;
         const parentColumn = columns.level.get(levelKey(dimension.name, parent))!;
+        // Only the first violation's parents are listed: an ordered list per child would sort every child's.
         const reader = await connection.runAndReadAll(
-          `SELECT CAST(child AS VARCHAR), list(CAST(parent AS VARCHAR) ORDER BY parent NULLS LAST)[1:3], count(*) OVER ()
-           FROM (SELECT DISTINCT ${childColumn} AS child, ${parentColumn} AS parent FROM ${table} WHERE gid = ${gidOf.get(dimension.name)})
-           GROUP BY child HAVING count(*) > 1
-           ORDER BY child NULLS LAST LIMIT 1`,
+          `WITH pairs AS (SELECT DISTINCT ${childColumn} AS child, ${parentColumn} AS parent FROM ${table} WHERE gid = ${gidOf.get(dimension.name)}),
+           violations AS (SELECT child FROM pairs GROUP BY child HAVING count(*) > 1),
+           first AS (SELECT child FROM violations ORDER BY child NULLS LAST LIMIT 1)
+           SELECT CAST(pairs.child AS VARCHAR), list(CAST(pairs.parent AS VARCHAR) ORDER BY pairs.parent NULLS LAST)[1:3], (SELECT count(*) FROM violations)
+           FROM pairs JOIN first ON pairs.child IS NOT DISTINCT FROM first.child
+           GROUP BY pairs.child`,
         );
         const row = reader.getRows()[0];
         if (row === undefined) continue;
