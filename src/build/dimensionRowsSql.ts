@@ -5,20 +5,17 @@ import { groupByClause, groupingId, groupingSets, type GroupingSets } from './gr
 import { projection, type ScanColumns } from './scanColumns.ts';
 
 /**
- * The statements that fill `table` with every grouping set's distinct value
+ * The statement that fills `table` with every grouping set's distinct value
  * combinations: columns gid (= groupingId(grouping, set)), the set's key columns
  * (NULL elsewhere) and source_rows. A set whose reach is known is read from the
- * source's distinct values of the columns it reaches (one GROUPING SETS pass over
- * the source table alone, into DIMENSION_KEYS) joined to just the joins it needs;
- * the rest from the whole star join in one GROUPING SETS pass, as before. source_rows
- * counts star-join rows either way, except that joins a set does not reach are not
- * there to repeat a row.
+ * source's distinct values of the columns it reaches (a GROUP BY of the source table
+ * alone, per reach) joined to just the joins it needs; the rest from the whole star
+ * join in one GROUPING SETS pass. source_rows counts star-join rows either way, except
+ * that joins a set does not reach are not there to repeat a row.
  */
-const DIMENSION_KEYS = 'dimension_keys';
-const KEYS_GID = quoteIdentifier('arrowcube gid');
-const KEYS_ROWS = quoteIdentifier('arrowcube rows');
+const KEY_ROWS = quoteIdentifier('arrowcube rows');
 
-export function dimensionRowsSql(model: CubeModel, columns: ScanColumns, grouping: GroupingSets, reachOf: ReachOf, table: string): string[] {
+export function dimensionRowsSql(model: CubeModel, columns: ScanColumns, grouping: GroupingSets, reachOf: ReachOf, table: string): string {
   const reached = new Map<string, { reach: Reach; sets: string[][] }>();
   const wide: string[][] = [];
   for (const set of grouping.sets) {
@@ -32,23 +29,17 @@ export function dimensionRowsSql(model: CubeModel, columns: ScanColumns, groupin
     reached.get(id)!.sets.push(set);
   }
 
-  const keys = groupingSets([...reached.values()].map(({ reach }) => reach.sourceColumns.map(quoteIdentifier)));
-  const selects = [...reached.values()].flatMap(({ reach, sets }) => {
-    const sourceColumns = reach.sourceColumns.map(quoteIdentifier);
-    const distinct = `SELECT ${[...sourceColumns, KEYS_ROWS].join(', ')} FROM ${DIMENSION_KEYS} WHERE ${KEYS_GID} = ${groupingId(keys, sourceColumns)}`;
-    const from = [`FROM (${distinct}) AS ${quoteIdentifier(model.source.alias)}`, ...model.joins.filter((join) => reach.joins.includes(join.alias)).map(joinClause)];
-    return sets.map((set) => `SELECT ${groupingId(grouping, set)} AS gid, ${projection(columns, set)}, sum(${KEYS_ROWS}) AS source_rows\n${from.join('\n')}\nGROUP BY ALL`);
+  const source = fromClause({ ...model, joins: [] });
+  const keys = [...reached.values()].map(({ reach }, index) => {
+    const sourceColumns = reach.sourceColumns.map(quoteIdentifier).join(', ');
+    return `keys_${index} AS MATERIALIZED (SELECT ${sourceColumns}, count(*) AS ${KEY_ROWS} ${source} GROUP BY ALL)`;
+  });
+  const selects = [...reached.values()].flatMap(({ reach, sets }, index) => {
+    const from = [`FROM keys_${index} AS ${quoteIdentifier(model.source.alias)}`, ...model.joins.filter((join) => reach.joins.includes(join.alias)).map(joinClause)];
+    return sets.map((set) => `SELECT ${groupingId(grouping, set)} AS gid, ${projection(columns, set)}, sum(${KEY_ROWS}) AS source_rows\n${from.join('\n')}\nGROUP BY ALL`);
   });
   if (wide.length > 0) selects.push(wideSelect(model, columns, grouping, groupingSets(wide)));
-
-  const statements = [`CREATE TEMP TABLE ${table} AS\n${selects.join('\nUNION ALL BY NAME\n')}`];
-  if (reached.size > 0) {
-    statements.unshift(`CREATE TEMP TABLE ${DIMENSION_KEYS} AS
-SELECT GROUPING(${keys.keys.join(', ')}) AS ${KEYS_GID}, ${keys.keys.join(', ')}, count(*) AS ${KEYS_ROWS}
-FROM (SELECT ${keys.keys.join(', ')} ${fromClause({ ...model, joins: [] })}) AS source
-${groupByClause(keys)}`);
-  }
-  return statements;
+  return `CREATE TEMP TABLE ${table} AS\n${keys.length > 0 ? `WITH ${keys.join(',\n')}\n` : ''}${selects.join('\nUNION ALL BY NAME\n')}`;
 }
 
 /** The sets whose reach is unknown, over the whole star join; their ids renumbered to the whole grouping's. */

@@ -35,7 +35,7 @@ export async function scanDimensions(connection: DuckDBConnection, model: CubeMo
   ];
   const grouping = groupingSets(model.dimensions.map(setOf));
   const gidOf = new Map(model.dimensions.map((dimension) => [dimension.name, groupingId(grouping, setOf(dimension))]));
-  for (const statement of dimensionRowsSql(model, columns, grouping, await expressionReach(connection, model), DIMENSION_ROWS)) await connection.run(statement);
+  await connection.run(dimensionRowsSql(model, columns, grouping, await expressionReach(connection, model), DIMENSION_ROWS));
 
   const dictionaries: Record<string, (string | null)[]> = {};
   const dictionaryTables = new Map<string, string>();
