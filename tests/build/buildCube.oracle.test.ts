@@ -8,18 +8,7 @@ import type { BuildProgress } from '../../src/build/types.ts';
 import type { CubeData } from '../../src/model/data.ts';
 import { readCube } from '../../src/store/index.ts';
 import { expectOracleMatch, openOracle } from './fixtures/oracle.ts';
-import { createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
-
-/** The tiny warehouse's star joins, written by hand for the oracle. */
-const FROM: Record<string, string> = {
-  sales: `warehouse.fact_sales AS f
-    LEFT JOIN warehouse.dim_store AS s ON s.store_id = f.store_id
-    LEFT JOIN warehouse.dim_city AS ci ON ci.city_id = s.city_id
-    LEFT JOIN warehouse.dim_product AS p ON p.product_id = f.product_id`,
-  balances: `warehouse.fact_balance AS a
-    LEFT JOIN warehouse.dim_store AS s ON s.store_id = a.store_id
-    LEFT JOIN warehouse.dim_city AS ci ON ci.city_id = s.city_id`,
-};
+import { TINY_STAR, createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
 
 let dir: string;
 let oracle: DuckDBConnection;
@@ -43,11 +32,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.each(['sales', 'balances'])('cube %s', (cube) => {
+describe.each(['sales', 'balances'] as const)('cube %s', (cube) => {
   it('matches an independent GROUP BY in every cell of every cuboid', async () => {
     const data = built[cube]!;
     expect(data.cuboids.length).toBeGreaterThanOrEqual(4);
-    const seen = await expectOracleMatch(oracle, data, FROM[cube]!);
+    const seen = await expectOracleMatch(oracle, data, TINY_STAR[cube]);
     expect(seen.cells).toBeGreaterThan(100);
     // The awkward cases were really exercised: NULL members, and cells whose min/max saw no value.
     expect(seen.nullMembers).toBeGreaterThan(0);
@@ -70,7 +59,7 @@ describe('dictionaries', () => {
     const cities = sales.dictionaries['store.city']!;
     const provinces = sales.dictionaries['store.province']!;
     const map = sales.parentMaps['store.city>province']!;
-    const reader = await oracle.runAndReadAll(`SELECT DISTINCT ci.city_name, ci.province FROM ${FROM.sales}`);
+    const reader = await oracle.runAndReadAll(`SELECT DISTINCT ci.city_name, ci.province FROM ${TINY_STAR.sales}`);
     const expected = new Map(reader.getRows().map(([city, province]) => [city as string | null, province as string | null]));
     expect(map.length).toBe(cities.length);
     cities.forEach((city, code) => expect(provinces[map[code]!]).toBe(expected.get(city)));

@@ -9,7 +9,7 @@ import { scanColumns } from '../../src/build/scanColumns.ts';
 import { scanDimensions } from '../../src/build/scanDimensions.ts';
 import { levelKey, type CubeModel } from '../../src/model/types.ts';
 import { openOracle } from './fixtures/oracle.ts';
-import { createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
+import { TINY_STAR, createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
 
 /**
  * The dimension scan reads each dimension from the distinct source keys it reaches
@@ -17,10 +17,7 @@ import { createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
  * must be exactly those of the whole star join: dimension-table rows no fact reaches
  * stay out, a fact row without a match brings the NULL member in.
  */
-const STAR = `warehouse.fact_sales AS f
-  LEFT JOIN warehouse.dim_store AS s ON s.store_id = f.store_id
-  LEFT JOIN warehouse.dim_city AS ci ON ci.city_id = s.city_id
-  LEFT JOIN warehouse.dim_product AS p ON p.product_id = f.product_id`;
+const STAR = TINY_STAR.sales;
 
 let dir: string;
 let warehouse: string;

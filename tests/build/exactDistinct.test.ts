@@ -9,17 +9,14 @@ import type { Manifest } from '../../src/model/data.ts';
 import type { CuboidLevels } from '../../src/model/types.ts';
 import { readCube, readManifest } from '../../src/store/index.ts';
 import { openOracle } from './fixtures/oracle.ts';
-import { createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
+import { TINY_STAR, createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
 
 /**
  * Exact distinct counts are stored only in the cuboids the definition lists: a query at
  * the grain of an automatic cuboid goes to the source, an explicit cuboid still answers
  * at its own grain, and both agree with count(DISTINCT …) on the raw star join.
  */
-const FROM = `warehouse.fact_sales AS f
-  LEFT JOIN warehouse.dim_store AS s ON s.store_id = f.store_id
-  LEFT JOIN warehouse.dim_city AS ci ON ci.city_id = s.city_id
-  LEFT JOIN warehouse.dim_product AS p ON p.product_id = f.product_id`;
+const FROM = TINY_STAR.sales;
 
 let dir: string;
 let manifest: Manifest;
