@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { buildCube } from '../src/build/index.ts';
+import type { BuildSummary } from '../src/build/types.ts';
 import { loadDefinitions } from '../src/model/loadDefinitions.ts';
 import type { CubeModel } from '../src/model/types.ts';
 import { seedWarehouse } from '../src/sample/seedWarehouse.ts';
@@ -81,6 +82,41 @@ export async function buildWorker<T>(...args: string[]): Promise<T> {
     env: process.env,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/** What bench/buildWorker.ts reports for a whole build and for the build's GROUPING SETS queries alone. */
+export interface BuildRun {
+  seconds: number;
+  maxRssBytes: number;
+  phases: Record<string, number>;
+  summary: BuildSummary;
+}
+export interface QueryRun {
+  seconds: number;
+  maxRssBytes: number;
+  rows: number;
+}
+
+/**
+ * The whole build of the cube in `modelFile` against its GROUPING SETS queries alone,
+ * each in a fresh process, alternating `repeat` times; the fastest of each is kept
+ * (on a shared machine timing noise only ever adds).
+ */
+export async function buildAgainstQuery(modelFile: string, cubesDir: string, repeat: number, label: string): Promise<{ build: BuildRun; query: QueryRun }> {
+  let build: BuildRun | undefined;
+  let query: QueryRun | undefined;
+  const cuboidsFile = `${modelFile}.cuboids.json`;
+  for (let run = 1; run <= repeat; run++) {
+    console.log(`building ${label} (fresh process, run ${run} of ${repeat})`);
+    const built = await buildWorker<BuildRun>('build', modelFile, cubesDir);
+    if (build === undefined || built.seconds < build.seconds) build = built;
+    await writeFile(cuboidsFile, JSON.stringify(built.summary.cuboids));
+    console.log(`build ${built.seconds.toFixed(2)} s; running its GROUPING SETS query alone (fresh process, run ${run} of ${repeat})`);
+    const queried = await buildWorker<QueryRun>('query', modelFile, cuboidsFile);
+    console.log(`GROUPING SETS alone ${queried.seconds.toFixed(2)} s`);
+    if (query === undefined || queried.seconds < query.seconds) query = queried;
+  }
+  return { build: build!, query: query! };
 }
 
 /** Replaces the text between `<!-- name:begin -->` and `<!-- name:end -->` (appending the block if absent). */

@@ -3,8 +3,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { BuildSummary } from '../src/build/types.ts';
-import { benchModel, benchWarehouse, buildWorker, duckdbVersion, mib, shownAgainst, writeSection } from './benchSupport.ts';
+import { benchModel, benchWarehouse, buildAgainstQuery, duckdbVersion, mib, shownAgainst, writeSection, type BuildRun, type QueryRun } from './benchSupport.ts';
 
 /**
  * Build benchmark: for each warehouse size, the whole build of one cube against the
@@ -35,8 +34,8 @@ interface Measurement {
   warehouseBytes: number;
   seedSeconds: number | undefined;
   parquetBytes: number;
-  build: { seconds: number; maxRssBytes: number; phases: Record<string, number>; summary: BuildSummary };
-  query: { seconds: number; maxRssBytes: number; rows: number };
+  build: BuildRun;
+  query: QueryRun;
 }
 
 async function measure(rows: number, scratch: string): Promise<Measurement> {
@@ -45,26 +44,14 @@ async function measure(rows: number, scratch: string): Promise<Measurement> {
   const modelFile = join(scratch, `${rows}.model.json`);
   await writeFile(modelFile, JSON.stringify(model));
 
-  // Alternating runs; the fastest of each is reported (timing noise only ever adds).
-  let build: Measurement['build'] | undefined;
-  let query: Measurement['query'] | undefined;
-  for (let run = 1; run <= repeat; run++) {
-    console.log(`building ${values.cube} over ${rows.toLocaleString('en-US')} rows (run ${run} of ${repeat})`);
-    const built = await buildWorker<Measurement['build']>('build', modelFile, join(scratch, `cubes-${rows}`));
-    if (build === undefined || built.seconds < build.seconds) build = built;
-    const cuboidsFile = join(scratch, `${rows}.cuboids.json`);
-    await writeFile(cuboidsFile, JSON.stringify(built.summary.cuboids));
-    console.log(`running the GROUPING SETS query alone (run ${run} of ${repeat})`);
-    const queried = await buildWorker<Measurement['query']>('query', modelFile, cuboidsFile);
-    if (query === undefined || queried.seconds < query.seconds) query = queried;
-  }
+  const { build, query } = await buildAgainstQuery(modelFile, join(scratch, `cubes-${rows}`), repeat, `${values.cube} over ${rows.toLocaleString('en-US')} rows`);
   return {
     rows,
     warehouseBytes: (await stat(warehouse)).size,
     seedSeconds,
     parquetBytes: await parquetSize(warehouse, model.source.kind === 'table' ? model.source.table : 'fact_transactions', scratch),
-    build: build!,
-    query: query!,
+    build,
+    query,
   };
 }
 

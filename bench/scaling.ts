@@ -2,12 +2,11 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BuildSummary } from '../src/build/types.ts';
 import { CubeEngine } from '../src/engine/index.ts';
 import type { CubeData } from '../src/model/data.ts';
 import type { CubeQueryInput } from '../src/model/query.ts';
 import { readCube } from '../src/store/index.ts';
-import { benchModel, benchWarehouse, buildWorker, currentLoad, duckdbVersion, machineLine, mib, ms, shownAgainst, time, writeSection, type Timing } from './benchSupport.ts';
+import { benchModel, benchWarehouse, buildWorker, currentLoad, duckdbVersion, machineLine, mib, ms, shownAgainst, time, writeSection, type BuildRun, type Timing } from './benchSupport.ts';
 
 /**
  * Scaling curve: the bank `transactions` cube over warehouses of growing fact tables.
@@ -41,16 +40,10 @@ const repeat = Number(values.repeat);
 const sourceRepeat = Number(values['source-repeat']);
 const FLAT_GOAL = 2;
 
-interface Build {
-  seconds: number;
-  maxRssBytes: number;
-  summary: BuildSummary;
-}
-
 interface Point {
   rows: number;
   warehouseBytes: number;
-  build: Build;
+  build: BuildRun;
   /** Median of one pass over the whole mix, ms. */
   cuboidMix: Timing;
   sourceMix: Timing;
@@ -104,7 +97,7 @@ async function measure(rows: number, scratch: string): Promise<Point> {
   await writeFile(modelFile, JSON.stringify(model));
   const cubesDir = join(scratch, `cubes-${rows}`);
   console.log(`building ${values.cube} over ${rows.toLocaleString('en-US')} rows (fresh process)`);
-  const build = await buildWorker<Build>('build', modelFile, cubesDir);
+  const build = await buildWorker<BuildRun>('build', modelFile, cubesDir);
   console.log(`  ${build.seconds.toFixed(1)} s, peak RSS ${mib(build.maxRssBytes)}`);
 
   const cube = await readCube(cubesDir, values.cube);

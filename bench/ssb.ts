@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { BuildSummary } from '../src/build/types.ts';
 import type { QueryResult } from '../src/engine/index.ts';
 import { loadDefinitions } from '../src/model/loadDefinitions.ts';
 import type { CubeQueryInput } from '../src/model/query.ts';
 import { serve } from '../src/server/serve.ts';
-import { buildWorker, currentLoad, machineLine, mib, ms, shownAgainst, time, writeSection, type Timing } from './benchSupport.ts';
+import { buildAgainstQuery, currentLoad, machineLine, mib, ms, shownAgainst, time, writeSection, type BuildRun, type QueryRun, type Timing } from './benchSupport.ts';
 import { asRanges, canonicalRows, diffRows, parquetRelation, SSB_QUERIES, SSB_TABLES, ssbSql, type SsbQuery } from './ssb/queries.ts';
 
 /**
@@ -21,7 +20,7 @@ import { asRanges, canonicalRows, diffRows, parquetRelation, SSB_QUERIES, SSB_TA
  * with it in the same run. Writes the ssb section of bench/RESULTS.md; numbers come
  * from this script only.
  *
- *   npx tsx bench/ssb.ts [--sf 1 | --sf 0.1] [--repeat 100] [--duckdb-repeat 10]
+ *   npx tsx bench/ssb.ts [--sf 1 | --sf 0.1] [--repeat 100] [--duckdb-repeat 10] [--build-repeat 3]
  *   SSB_DATA=../shared/data/ssb-sf0.1 npx tsx bench/ssb.ts
  */
 const { values } = parseArgs({
@@ -29,6 +28,7 @@ const { values } = parseArgs({
     sf: { type: 'string' },
     repeat: { type: 'string', default: '100' },
     'duckdb-repeat': { type: 'string', default: '10' },
+    'build-repeat': { type: 'string', default: '3' },
     definitions: { type: 'string', default: 'bench/ssb' },
     results: { type: 'string', default: 'bench/RESULTS.md' },
   },
@@ -38,20 +38,10 @@ process.env.SSB_DATA = dataDir;
 const scale = values.sf ?? (/ssb-sf([\d.]+)/.exec(basename(resolve(dataDir)))?.[1] ?? '?');
 const repeat = Number(values.repeat);
 const duckdbRepeat = Number(values['duckdb-repeat']);
+const buildRepeat = Math.max(1, Number(values['build-repeat']));
 const SPEEDUP_GOAL = 50;
 const BUILD_GOAL = 1.5;
 
-interface Build {
-  seconds: number;
-  maxRssBytes: number;
-  phases: Record<string, number>;
-  summary: BuildSummary;
-}
-interface GroupingSetsAlone {
-  seconds: number;
-  maxRssBytes: number;
-  rows: number;
-}
 interface Measured {
   ssb: SsbQuery;
   asked: 'members' | 'ranges';
@@ -74,14 +64,7 @@ async function main(): Promise<void> {
     await writeFile(modelFile, JSON.stringify(model));
     const cubesDir = join(scratch, 'cubes');
 
-    console.log(`building ssb over ${dataDir} (fresh process)`);
-    const build = await buildWorker<Build>('build', modelFile, cubesDir);
-    const cuboidsFile = join(scratch, 'ssb.cuboids.json');
-    await writeFile(cuboidsFile, JSON.stringify(build.summary.cuboids));
-    const phases = Object.entries(build.phases).map(([phase, at]) => `${phase} at ${at.toFixed(2)} s`);
-    console.log(`build ${build.seconds.toFixed(2)} s (${phases.join(', ')}); running its GROUPING SETS query alone (fresh process)`);
-    const alone = await buildWorker<GroupingSetsAlone>('query', modelFile, cuboidsFile);
-    console.log(`GROUPING SETS alone ${alone.seconds.toFixed(2)} s`);
+    const { build, query: alone } = await buildAgainstQuery(modelFile, cubesDir, buildRepeat, `ssb over ${dataDir}`);
 
     const server = await serve({ definitionsDir: values.definitions, cubesDir, port: 0, logger: false, cacheBytes: 0 });
     const instance = await DuckDBInstance.create(':memory:');
@@ -177,8 +160,8 @@ const ratio = (value: number, goal?: number) => {
   return goal === undefined ? `${value.toFixed(digits)}×` : `${shownAgainst(value, digits, goal, 'higher')}× ${value >= goal ? '✓' : '✗'}`;
 };
 
-function section(build: Build, alone: GroupingSetsAlone, measured: Measured[], version: string, threads: string, loadAtStart: number[]): string {
-  const command = `npx tsx bench/ssb.ts --sf ${scale}${repeat === 100 ? '' : ` --repeat ${repeat}`}${duckdbRepeat === 10 ? '' : ` --duckdb-repeat ${duckdbRepeat}`}`;
+function section(build: BuildRun, alone: QueryRun, measured: Measured[], version: string, threads: string, loadAtStart: number[]): string {
+  const command = `npx tsx bench/ssb.ts --sf ${scale}${repeat === 100 ? '' : ` --repeat ${repeat}`}${duckdbRepeat === 10 ? '' : ` --duckdb-repeat ${duckdbRepeat}`}${buildRepeat === 3 ? '' : ` --build-repeat ${buildRepeat}`}`;
   const buildRatio = build.seconds / alone.seconds;
   const speedups = measured.map((m) => m.parquet.median / m.arrowcube.median);
   const tableSpeedups = measured.map((m) => m.tables.median / m.arrowcube.median);
@@ -220,7 +203,7 @@ function section(build: Build, alone: GroupingSetsAlone, measured: Measured[], v
     '- *arrowcube over REST*: `POST /v1/query` to a server started with `serve()` (src/server/serve.ts) on a loopback port in this process, result cache off (`cacheBytes: 0`), over one kept-alive connection (`node:http`); the time includes the HTTP round trip, JSON encoding and decoding. *Of which engine*: the median `meta.elapsedMs` the server reports (routing, filter, group, fold, finish). ' +
       `${repeat} runs after 5 warm-ups.`,
     `- *DuckDB star join*: the standard SSB SQL (bench/ssb/queries.ts) in an in-memory DuckDB in this process, once over \`read_parquet\` of the same files the cube was built from, once over the five tables loaded into DuckDB memory first (no Parquet decoding: the stronger baseline). ${duckdbRepeat} runs after 2 warm-ups each.`,
-    '- *Whole build* and *GROUPING SETS query alone*: bench/buildWorker.ts, each in a fresh process, as in the Build section (the query alone is timed after the untimed dimension scan whose code tables it joins).',
+    `- *Whole build* and *GROUPING SETS query alone*: bench/buildWorker.ts, each in a fresh process, as in the Build section (the query alone is timed after the untimed dimension scan whose code tables it joins); the fastest of ${buildRepeat} alternating runs of each.`,
     `- Cuboids are the ten listed in \`bench/ssb/ssb.yaml\` (\`auto: false\`); each query is routed to the smallest cuboid whose levels are as fine as its grouped and filtered levels.`,
   ];
   return lines.join('\n');
