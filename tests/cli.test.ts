@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -37,6 +37,10 @@ describe('arrowcube command', () => {
     env = { ARROWCUBE_WAREHOUSE: join(dir, 'bank.duckdb') };
     const seeded = await arrowcube(['seed', '--rows', '20000', '--seed', '3'], env);
     expect(seeded.code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('builds, skips an unchanged cube, and answers a query as DuckDB does on the raw tables', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -213,11 +213,13 @@ describe('definition language', () => {
     await writeFile(join(dir, 'a.yaml'), VALID);
     await writeFile(join(dir, 'b.yml'), VALID);
     await expect(loadDefinitions(dir, {})).rejects.toThrow(/cube "sales" is already defined in .*a\.yaml/);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('rejects a folder without definitions', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'arrowcube-defs-'));
     await expect(loadDefinitions(dir, {})).rejects.toMatchObject({ code: 'DEFINITION_NOT_FOUND' });
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('loads the bank definitions shipped with the project', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType, tableFromIPC } from 'apache-arrow';
@@ -417,6 +417,7 @@ describe('serve on a real socket', () => {
       expect(health).toEqual({ status: 'ok', cubes: [{ name: 'transactions', version: fixture.cube.version }] });
     } finally {
       await server.close();
+      await rm(definitionsDir, { recursive: true, force: true });
     }
   });
 });
