@@ -13,7 +13,8 @@ import type { ScanColumns } from './scanColumns.ts';
  * their sort keys), read from as little of the star join as they need (see
  * dimensionRowsSql). That small table yields every level's dictionary, the
  * functional-dependency check of each hierarchy step, the planner's statistics, and
- * per dimension a code table: the finest level's value → the code of every level. The cuboid scan joins those, so it groups by integers, not by strings.
+ * per dimension a code table: the finest level's value → the code of every level.
+ * The cuboid scan joins those, so it groups by integers, not by strings.
  */
 export interface DimensionScan {
   sourceRows: number;

@@ -14,7 +14,7 @@ export async function writeFileSynced(path: string, bytes: FileBytes): Promise<v
   const handle = await open(path, 'wx');
   try {
     // Each writeFile continues from where the last one ended.
-    for (const piece of typeof bytes === 'string' || bytes instanceof Uint8Array ? [bytes] : bytes) await handle.writeFile(piece);
+    for (const piece of piecesOf(bytes)) await handle.writeFile(piece);
     await handle.sync();
   } finally {
     await handle.close();
@@ -42,6 +42,10 @@ export async function replaceFileSynced(path: string, text: string, pid: number)
 
 export function sha256(bytes: FileBytes): string {
   const hash = createHash('sha256');
-  for (const piece of typeof bytes === 'string' || bytes instanceof Uint8Array ? [bytes] : bytes) hash.update(piece);
+  for (const piece of piecesOf(bytes)) hash.update(piece);
   return hash.digest('hex');
+}
+
+function piecesOf(bytes: FileBytes): readonly (Uint8Array | string)[] {
+  return typeof bytes === 'string' || bytes instanceof Uint8Array ? [bytes] : bytes;
 }
