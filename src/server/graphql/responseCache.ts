@@ -12,7 +12,7 @@ import {
 } from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
 import type { CubeEngine } from '../../engine/index.ts';
-import type { AccessScope } from '../../model/accessScope.ts';
+import { canSee, roleOf, type AccessScope } from '../../model/accessScope.ts';
 import type { CubeData } from '../../model/data.ts';
 import { QueryMetaType } from './sharedTypes.ts';
 
@@ -159,8 +159,8 @@ function hooksOf<T>(hooks: T | T[] | undefined): T[] {
 function scopeKey(scope: AccessScope | null, cubes: readonly CubeData[]): string {
   if (scope === null) return '';
   const read = new Set<string>();
-  for (const cube of cubes) {
-    for (const role of cube.model.security?.roles ?? []) if (role.name === scope.role) for (const rule of role.rows) read.add(rule.claim);
+  for (const { model } of cubes) {
+    if (canSee(model, scope)) for (const rule of roleOf(model, scope)?.rows ?? []) read.add(rule.claim);
   }
   return JSON.stringify([scope.role, [...read].sort().map((claim) => [claim, scope.claims[claim] ?? null])]);
 }
