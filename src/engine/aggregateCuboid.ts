@@ -2,12 +2,13 @@ import type { CuboidData } from '../model/data.ts';
 import type { PartialSpec } from '../model/partials.ts';
 import type { Filter } from '../model/query.ts';
 import { foldCells, type CellSet } from './cells.ts';
-import { compileFilters, rowFilter } from './filterProgram.ts';
+import { compileFilters, conjuncts, rowFilter, type FilterNode } from './filterProgram.ts';
 import { groupRows } from './groupRows.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { ResolvedQuery } from './resolveQuery.ts';
-import { rowsIn } from './rowRanges.ts';
+import { intersectRanges, rowsIn } from './rowRanges.ts';
 import { rowScratch } from './scratch.ts';
+import { narrowBySort, sortOrder, type Narrowing } from './sortedRanges.ts';
 import { keptRanges } from './zoneMaps.ts';
 
 /**
@@ -35,9 +36,21 @@ export function aggregateCuboid(
   }));
   const columns = (name: string) => cuboid.codes[name]!;
   const program = compileFilters(cube, filters, levelOf);
-  const ranges = keptRanges(program, columns, cuboid.rows);
+  const { ranges, settled } = rowsToScan(program, columns, cuboid, sortOrder(cube.data.model, cuboid));
   const partials = { values: cuboid.partials, registers: cuboid.registers };
   // The row groups live only until folded, so they go in the shared scratch buffer.
-  const grouping = groupRows(keys, cuboid.rows, rowFilter(program, columns), rowScratch(cuboid.rows), ranges);
+  const grouping = groupRows(keys, cuboid.rows, rowFilter(program, columns, settled), rowScratch(cuboid.rows), ranges);
   return { cells: foldCells(specs, partials, grouping), rowsScanned: rowsIn(ranges) };
+}
+
+/**
+ * Narrowing by sort order finds the rows the leading keys' masks keep; zone maps prune
+ * by what is left (masks on later keys, filters spanning dimensions) unless nothing is.
+ */
+function rowsToScan(program: FilterNode, columns: (dimension: string) => Int32Array, cuboid: CuboidData, order: readonly string[]): Narrowing {
+  const { masks, spanning } = conjuncts(program);
+  const narrowed = narrowBySort(order, columns, masks, cuboid.rows);
+  if (narrowed === undefined) return { ranges: keptRanges(program, columns, cuboid.rows), settled: new Set() };
+  if (narrowed.settled.size === masks.size && spanning.length === 0) return narrowed;
+  return { ranges: intersectRanges(narrowed.ranges, keptRanges(program, columns, cuboid.rows)), settled: narrowed.settled };
 }

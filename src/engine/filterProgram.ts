@@ -1,7 +1,7 @@
 import { isLevelFilter, type Filter } from '../model/query.ts';
 import type { DimensionModel } from '../model/types.ts';
 import { filterMask } from './filterMask.ts';
-import type { RowFilter } from './groupRows.ts';
+import type { CodeMask, RowFilter } from './groupRows.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { RowRanges } from './rowRanges.ts';
 import { scratchUint8 } from './scratch.ts';
@@ -69,12 +69,28 @@ function copy(mask: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The filter as grouping applies it: masks of the top-level conjunction, then what spans dimensions. */
-export function rowFilter(node: FilterNode, columns: (dimension: string) => Int32Array): RowFilter {
+/** The top-level conjunction: one mask per dimension (compileFilters merged them), and what spans dimensions. */
+export function conjuncts(node: FilterNode): { masks: Map<string, Uint8Array>; spanning: FilterNode[] } {
   const children = node.kind === 'and' ? node.children : [node];
-  const masks = children.flatMap((child) => (child.kind === 'mask' ? [{ codes: columns(child.dimension), mask: child.mask }] : []));
-  const spanning = children.filter((child) => child.kind !== 'mask');
-  if (spanning.length === 0) return { masks };
+  const masks = new Map<string, Uint8Array>();
+  const spanning: FilterNode[] = [];
+  for (const child of children) {
+    if (child.kind === 'mask') masks.set(child.dimension, child.mask);
+    else spanning.push(child);
+  }
+  return { masks, spanning };
+}
+
+/**
+ * The filter as grouping applies it: masks of the top-level conjunction, then what spans
+ * dimensions. Masks of `settled` dimensions are left out: every row scanned passes them.
+ */
+export function rowFilter(node: FilterNode, columns: (dimension: string) => Int32Array, settled: ReadonlySet<string> = new Set()): RowFilter {
+  const { masks: byDimension, spanning } = conjuncts(node);
+  const masks: CodeMask[] = [];
+  const passed: CodeMask[] = [];
+  for (const [dimension, mask] of byDimension) (settled.has(dimension) ? passed : masks).push({ codes: columns(dimension), mask });
+  if (spanning.length === 0) return { masks, settled: passed };
   const reject = (target: Int32Array, ranges: RowRanges) => {
     for (const child of spanning) {
       const kept = evaluate(child, columns, target.length, ranges);
@@ -85,7 +101,7 @@ export function rowFilter(node: FilterNode, columns: (dimension: string) => Int3
       }
     }
   };
-  return { masks, reject };
+  return { masks, settled: passed, reject };
 }
 
 /** 1 per row of `ranges` the node keeps, 0 otherwise (rows outside `ranges` are left 0). */

@@ -34,8 +34,15 @@ export interface Grouping {
  * non-negative), for conditions no single mask expresses.
  */
 export interface RowFilter {
-  masks: ReadonlyArray<{ codes: Int32Array; mask: Uint8Array }>;
+  masks: ReadonlyArray<CodeMask>;
+  /** Masks every scanned row passes already: not tested, but they bound the codes a key meets. */
+  settled?: ReadonlyArray<CodeMask>;
   reject?: (target: Int32Array, ranges: RowRanges) => void;
+}
+
+export interface CodeMask {
+  codes: Int32Array;
+  mask: Uint8Array;
 }
 
 /** Largest direct-indexed key space (16 MiB of slot table). */
@@ -54,31 +61,67 @@ export function groupRows(
   groupOf: Int32Array = scratchInt32(rows),
   ranges: RowRanges = allRows(rows),
 ): Grouping {
-  const product = keys.reduce((total, key) => total * key.cardinality, 1);
   const target = groupOf.subarray(0, rows);
   const scanned = rowsIn(ranges);
   // A direct table much larger than the rows would cost more to clear than to hash.
-  const grouping =
-    product <= DIRECT_LIMIT && product <= 4 * scanned + 65_536
-      ? groupDirect(keys, target, ranges, scanned, product, filter)
-      : groupHashed(keys, target, ranges, filter);
+  const direct = (product: number) => product <= DIRECT_LIMIT && product <= 4 * scanned + 65_536;
+  let grouping: Omit<Grouping, 'ranges'>;
+  if (direct(productOf(keys))) grouping = groupDirect(keys, keys, target, ranges, scanned, filter);
+  else {
+    const compact = compactKeys(keys, [...filter.masks, ...(filter.settled ?? [])]);
+    grouping =
+      compact !== keys && direct(productOf(compact))
+        ? groupDirect(keys, compact, target, ranges, scanned, filter)
+        : groupHashed(keys, target, ranges, filter);
+  }
   if (keys.length === 0 && grouping.size === 0) grouping.size = 1;
   return { ...grouping, ranges };
 }
 
+const productOf = (keys: readonly GroupKey[]) => keys.reduce((total, key) => total * key.cardinality, 1);
+
+/**
+ * Keys renumbered densely over the codes the masks on their columns keep (three US
+ * cities of 250 make a key of three codes), so a key space too large to index directly
+ * may fit once filtered. A code the masks drop maps to 0: its rows are rejected anyway.
+ * Returns `keys` itself when no mask bounds a key.
+ */
+function compactKeys(keys: readonly GroupKey[], masks: readonly CodeMask[]): readonly GroupKey[] {
+  let changed = false;
+  const compact = keys.map((key) => {
+    const bounds = masks.filter((mask) => mask.codes === key.codes);
+    if (bounds.length === 0) return key;
+    changed = true;
+    const length = bounds[0]!.mask.length;
+    const dense = scratchInt32(key.cardinality).fill(-1);
+    const map = scratchInt32(length);
+    let cardinality = 0;
+    for (let code = 0; code < length; code++) {
+      if (!bounds.every(({ mask }) => mask[code] !== 0)) continue;
+      const output = key.map === null ? code : key.map[code]!;
+      if (dense[output]! < 0) dense[output] = cardinality++;
+      map[code] = dense[output]!;
+    }
+    return { codes: key.codes, map, cardinality };
+  });
+  return changed ? compact : keys;
+}
+
+/** Slots come from `slotKeys` (the keys, or compactKeys of them); output codes from `keys`. */
 function groupDirect(
   keys: readonly GroupKey[],
+  slotKeys: readonly GroupKey[],
   slots: Int32Array,
   ranges: RowRanges,
   scanned: number,
-  product: number,
   filter: RowFilter,
-): Grouping {
+): Omit<Grouping, 'ranges'> {
   // The least significant key and one mask are read in the pass that assigns groups;
   // only the other keys and conditions go through `slots` first (each pass costs a
   // read and a write of every row, which is most of the time of a scan).
-  const last = keys.at(-1);
-  const head = keys.slice(0, -1);
+  const product = productOf(slotKeys);
+  const last = slotKeys.at(-1);
+  const head = slotKeys.slice(0, -1);
   const [kept, ...otherMasks] = filter.masks;
   const based = head.length > 0 || filter.reject !== undefined || otherMasks.length > 0;
   if (based) {
@@ -146,7 +189,7 @@ function assignGroups(
   ranges: RowRanges,
   based: boolean,
   key: GroupKey | undefined,
-  kept: RowFilter['masks'][number] | undefined,
+  kept: CodeMask | undefined,
   groupOfSlot: Int32Array,
   rowOfGroup: Int32Array,
 ): number {
@@ -188,7 +231,7 @@ function assignFilteredKey(
   ranges: RowRanges,
   based: boolean,
   codes: Int32Array,
-  { codes: maskCodes, mask }: RowFilter['masks'][number],
+  { codes: maskCodes, mask }: CodeMask,
   groupOfSlot: Int32Array,
   rowOfGroup: Int32Array,
 ): number {
@@ -234,7 +277,7 @@ function keptByMasks(masks: RowFilter['masks'], row: number): boolean {
   return true;
 }
 
-function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, ranges: RowRanges, filter: RowFilter): Grouping {
+function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, ranges: RowRanges, filter: RowFilter): Omit<Grouping, 'ranges'> {
   const width = keys.length;
   for (let r = 0; r < ranges.length; r += 2) groupOf.fill(0, ranges[r], ranges[r + 1]);
   filter.reject?.(groupOf, ranges);
@@ -269,7 +312,8 @@ function groupHashed(keys: readonly GroupKey[], groupOf: Int32Array, ranges: Row
       if (group < 0) {
         group = size++;
         table[position] = group;
-        groupCodes.set(scratch, group * width);
+        // A loop, not set(): the call costs more than copying a key of a few codes.
+        for (let k = 0; k < width; k++) groupCodes[group * width + k] = scratch[k]!;
         if (size * 2 >= capacity) {
           capacity *= 2;
           table = rehash(groupCodes, size, width, capacity);

@@ -1,12 +1,17 @@
 import type { LevelIndex } from './levelIndex.ts';
 import type { ResolvedOrder } from './resolveQuery.ts';
 import { OTHERS_CODE, type RowTable } from './rowTable.ts';
-import { scratchInt32 } from './scratch.ts';
+import { scratchFloat64, scratchInt32 } from './scratch.ts';
 
 /**
  * Row order: the query's order entries, then every grouped level in its natural order
  * (codes) as the tie-break. The NULL member, the "Others" row and null measures come
  * last whichever the direction, as in SQL's default NULLS LAST.
+ *
+ * Each entry becomes a column of ascending sort keys first, so comparing two rows reads
+ * numbers instead of looking up ranks and directions; runs of level keys are packed
+ * into one integer, and when the whole order is one integer the rows are sorted by the
+ * built-in numeric sort with no comparison callback at all.
  */
 export function orderRows(
   order: readonly ResolvedOrder[],
@@ -14,93 +19,133 @@ export function orderRows(
   table: RowTable,
   wanted: number = table.size,
 ): Int32Array {
-  const rows = new RowOrder(order, levels, table);
+  const { size } = table;
+  const keys = sortKeys(order, levels, table);
   // A page from the top (top 20 of a thousand managers) needs only its first rows in order.
-  if (wanted * 8 < table.size) return firstInOrder(table.size, wanted, rows);
-  const all = scratchInt32(table.size);
-  for (let row = 0; row < all.length; row++) all[row] = row;
-  return all.sort((a, b) => rows.compare(a, b));
+  if (wanted * 8 < size) return firstInOrder(size, wanted, packed(keys, size));
+  // Sorting everything anyway, measures are worth replacing by their ranks: then keys pack.
+  const ranked = packed(keys.map((key) => (key.radix === undefined ? rankKey(key.values, size) : key)), size);
+  const all = scratchInt32(size);
+  if (ranked.length === 1 && ranked[0]!.radix! * size < EXACT) return sortPacked(ranked[0]!.values, all);
+  for (let row = 0; row < size; row++) all[row] = row;
+  const columns = ranked.map((key) => key.values);
+  return all.sort((a, b) => compareRows(columns, a, b));
 }
 
-/**
- * The comparison as a class, not closures: its state is prepared once per query and the
- * method stays monomorphic, which matters as it runs O(rows · log rows) times.
- */
-class RowOrder {
-  // Small plain arrays: a handful of entries per query, where typed arrays would cost a buffer each.
-  /** Per order entry: a measure column, or -1 - the grouped level. */
-  private readonly entries: number[] = [];
-  private readonly descending: boolean[] = [];
-  private readonly codes: readonly Int32Array[];
-  private readonly columns: readonly Float64Array[];
-  private readonly ranks: Int32Array[] = [];
-  private readonly sizes: number[] = [];
-  /** Members ranked below this are real; NULL (size − 1 with it, or size) and Others (size + 1) rank after. */
-  private readonly realMembers: number[] = [];
+/** Sort keys of one or more order entries: ascending, NaN last; `radix` bounds integer keys (absent for measures). */
+interface SortKey {
+  values: Float64Array;
+  radix?: number;
+}
 
-  constructor(order: readonly ResolvedOrder[], levels: readonly LevelIndex[], table: RowTable) {
-    for (const entry of order) {
-      this.descending.push(entry.desc);
-      this.entries.push(entry.kind === 'level' ? -1 - entry.group : entry.column);
+/** Largest integer a double holds exactly, plus one. */
+const EXACT = 2 ** 53;
+
+/** One key per order entry, then per grouped level the order does not name (a level the order names cannot break its own ties). */
+function sortKeys(order: readonly ResolvedOrder[], levels: readonly LevelIndex[], table: RowTable): SortKey[] {
+  const ordered = new Set(order.flatMap((entry) => (entry.kind === 'level' ? [entry.group] : [])));
+  const entries: ResolvedOrder[] = [
+    ...order,
+    ...levels.flatMap((_, group): ResolvedOrder[] => (ordered.has(group) ? [] : [{ kind: 'level', group, desc: false }])),
+  ];
+  return entries.map((entry): SortKey => {
+    if (entry.kind === 'measure') return { values: measureKeys(table.columns[entry.column]!, entry.desc, table.size) };
+    const index = levels[entry.group]!;
+    return { values: levelKeys(index, table.codes[entry.group]!, entry.desc, table.size), radix: index.size + 2 };
+  });
+}
+
+/** Runs of integer keys merged into one (mixed radix) while the row number still fits below them. */
+function packed(keys: readonly SortKey[], size: number): SortKey[] {
+  const out: SortKey[] = [];
+  for (const key of keys) {
+    const previous = out.at(-1);
+    if (previous?.radix === undefined || key.radix === undefined || previous.radix * key.radix * size >= EXACT) {
+      out.push(key.radix === undefined ? key : { values: key.values, radix: key.radix });
+      continue;
     }
-    this.codes = table.codes;
-    this.columns = table.columns;
-    for (const index of levels) {
-      this.ranks.push(index.rank);
-      this.sizes.push(index.size);
-      this.realMembers.push(index.codeOf(null) === undefined ? index.size : index.size - 1);
+    const { values } = previous;
+    for (let row = 0; row < size; row++) values[row] = values[row]! * key.radix + key.values[row]!;
+    previous.radix *= key.radix;
+  }
+  return out;
+}
+
+/** A measure key as the rank of its value among the rows' values (NaN after every number). */
+function rankKey(values: Float64Array, size: number): SortKey {
+  const sorted = scratchFloat64(size);
+  sorted.set(values.subarray(0, size));
+  sorted.sort();
+  const ranks = scratchFloat64(size);
+  for (let row = 0; row < size; row++) {
+    const value = values[row]!;
+    let low = 0;
+    let high = size;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (sorted[middle]! < value) low = middle + 1;
+      else high = middle;
     }
+    // A number ranks by how many numbers are smaller; NaN, after every number.
+    ranks[row] = value === value ? low : size;
   }
+  return { values: ranks, radix: size + 1 };
+}
 
-  compare(a: number, b: number): number {
-    for (let position = 0; position < this.entries.length; position++) {
-      const entry = this.entries[position]!;
-      const desc = this.descending[position]!;
-      const difference = entry >= 0 ? this.compareMeasure(entry, desc, a, b) : this.compareLevel(-1 - entry, desc, a, b);
-      if (difference !== 0) return difference;
-    }
-    for (let group = 0; group < this.codes.length; group++) {
-      const difference = this.compareLevel(group, false, a, b);
-      if (difference !== 0) return difference;
-    }
-    return a - b;
-  }
+function measureKeys(column: Float64Array, desc: boolean, size: number): Float64Array {
+  const values = scratchFloat64(size);
+  for (let row = 0; row < size; row++) values[row] = desc ? -column[row]! : column[row]!;
+  return values;
+}
 
-  private compareMeasure(column: number, desc: boolean, a: number, b: number): number {
-    const values = this.columns[column]!;
-    const x = values[a]!;
-    const y = values[b]!;
-    if (Number.isNaN(x) || Number.isNaN(y)) return Number(Number.isNaN(x)) - Number(Number.isNaN(y));
-    const difference = x < y ? -1 : x > y ? 1 : 0;
-    return desc ? -difference : difference;
+/** Members rank 0…k-1 in natural order (reversed when descending), then NULL (k), then Others (k+1). */
+function levelKeys(index: LevelIndex, codes: Int32Array, desc: boolean, size: number): Float64Array {
+  const values = scratchFloat64(size);
+  const { rank } = index;
+  const real = index.codeOf(null) === undefined ? index.size : index.size - 1;
+  for (let row = 0; row < size; row++) {
+    const code = codes[row]!;
+    const key = code === OTHERS_CODE ? index.size + 1 : rank[code]!;
+    values[row] = desc && key < real ? real - 1 - key : key;
   }
+  return values;
+}
 
-  private compareLevel(group: number, desc: boolean, a: number, b: number): number {
-    const x = this.rank(group, a);
-    const y = this.rank(group, b);
-    const real = this.realMembers[group]!;
-    return desc && x < real && y < real ? y - x : x - y;
-  }
+/** Rows in the order of one integer key, ties by row: key·size + row sorts as a plain number. */
+function sortPacked(keys: Float64Array, out: Int32Array): Int32Array {
+  const size = out.length;
+  const packed = scratchFloat64(size);
+  for (let row = 0; row < size; row++) packed[row] = keys[row]! * size + row;
+  packed.sort();
+  for (let position = 0; position < size; position++) out[position] = packed[position]! % size;
+  return out;
+}
 
-  /** Members rank 0…k-1 in natural order, then NULL (k), then Others (k+1). */
-  private rank(group: number, row: number): number {
-    const code = this.codes[group]![row]!;
-    return code === OTHERS_CODE ? this.sizes[group]! + 1 : this.ranks[group]![code]!;
+function compareRows(columns: readonly Float64Array[], a: number, b: number): number {
+  for (let k = 0; k < columns.length; k++) {
+    const x = columns[k]![a]!;
+    const y = columns[k]![b]!;
+    if (x < y) return -1;
+    if (x > y) return 1;
+    // Neither is smaller: equal, or NaN on one side (last) or both (equal).
+    if (x !== y && (x === x) !== (y === y)) return x === x ? -1 : 1;
   }
+  return a - b;
 }
 
 /** The `wanted` first rows in order, by insertion into a sorted prefix: O(rows · log wanted) comparisons. */
-function firstInOrder(size: number, wanted: number, rows: RowOrder): Int32Array {
+function firstInOrder(size: number, wanted: number, keys: readonly SortKey[]): Int32Array {
+  const columns = keys.map((key) => key.values);
   const best = scratchInt32(wanted);
   if (wanted === 0) return best;
   let kept = 0;
   for (let row = 0; row < size; row++) {
-    if (kept === wanted && rows.compare(row, best[kept - 1]!) >= 0) continue;
+    if (kept === wanted && compareRows(columns, row, best[kept - 1]!) >= 0) continue;
     let low = 0;
     let high = kept;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (rows.compare(row, best[middle]!) < 0) high = middle;
+      if (compareRows(columns, row, best[middle]!) < 0) high = middle;
       else low = middle + 1;
     }
     if (kept < wanted) kept++;

@@ -2,6 +2,7 @@ import type { PartialSpec } from '../model/partials.ts';
 import type { CellSet } from './cells.ts';
 import { finishColumns, ratio, type ShareContext } from './finishMeasures.ts';
 import { applyHaving } from './having.ts';
+import type { LevelIndex } from './levelIndex.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import { orderRows } from './orderRows.ts';
 import type { RequestedMeasure, ResolvedQuery } from './resolveQuery.ts';
@@ -44,24 +45,29 @@ export function shapeResult(cube: LoadedCube, resolved: ResolvedQuery, answer: A
   const order = orderRows(resolved.order, levels, table, query.offset + query.limit);
   const page = order.subarray(query.offset, query.offset + query.limit);
   const names = [...groups.map((group) => group.index.key), ...measures.map((measure) => measure.ref)];
-  const rows = Array.from(page, (row) => {
-    const record: Record<string, ResultValue> = {};
-    levels.forEach((index, group) => {
-      const code = table.codes[group]![row]!;
-      record[names[group]!] = code === OTHERS_CODE ? OTHERS_MEMBER : (index.members[code] ?? null);
-    });
-    table.columns.forEach((column, position) => {
-      record[names[groups.length + position]!] = nullable(column[row]!);
-    });
-    return record;
-  });
-
   return {
     columns: resultColumns(resolved),
-    rows,
+    rows: plainRows(page, table, levels, names),
     ...(query.totals ? { totals: totalsRow(cube, measures, answer) } : {}),
     total: table.size,
   };
+}
+
+/** One record per row of the page (plain loops: a closure per field costs twice the time). */
+function plainRows(page: Int32Array, table: RowTable, levels: readonly LevelIndex[], names: readonly string[]): Record<string, ResultValue>[] {
+  const rows = new Array<Record<string, ResultValue>>(page.length);
+  const { codes, columns } = table;
+  for (let position = 0; position < page.length; position++) {
+    const row = page[position]!;
+    const record: Record<string, ResultValue> = {};
+    for (let group = 0; group < levels.length; group++) {
+      const code = codes[group]![row]!;
+      record[names[group]!] = code === OTHERS_CODE ? OTHERS_MEMBER : (levels[group]!.members[code] ?? null);
+    }
+    for (let column = 0; column < columns.length; column++) record[names[levels.length + column]!] = nullable(columns[column]![row]!);
+    rows[position] = record;
+  }
+  return rows;
 }
 
 function nullable(value: number): number | null {

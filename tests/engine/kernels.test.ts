@@ -122,39 +122,56 @@ describe('groupRows', () => {
       }),
     );
 
-  /** Reference: group rows by their (rolled-up) codes in a Map keyed by text. */
-  function check(force: 'direct' | 'hashed') {
+  /**
+   * Reference: group rows by their (rolled-up) codes in a Map keyed by text. `compacted`
+   * puts the mask on the last key's own codes, with a key space too large to index
+   * directly until the mask narrows it; `settled` also leaves the rows it drops out of
+   * the scanned ranges, as narrowing by sort order does.
+   */
+  function check(force: 'direct' | 'hashed' | 'compacted' | 'settled') {
     fc.assert(
       fc.property(keysArbitrary, ({ cardinalities, rows, maskBits, rejectEvery, rollTo }) => {
         const map = rollTo === 0 ? null : Int32Array.from({ length: 6 }, (_, code) => code % rollTo);
+        const last = cardinalities.length - 1;
         const keys: GroupKey[] = cardinalities.map((cardinality, k) => ({
           codes: Int32Array.from(rows, (row) => (row as number[])[k]!),
           map: k === 0 ? map : null,
           // A huge declared cardinality on the last key forces the hashed path.
-          cardinality:
-            force === 'hashed' && k === cardinalities.length - 1 ? 1 << 24 : k === 0 && rollTo > 0 ? rollTo : cardinality,
+          cardinality: force !== 'direct' && k === last ? (force === 'hashed' ? 1 << 24 : 70_000) : k === 0 && rollTo > 0 ? rollTo : cardinality,
         }));
+        const onKey = (force === 'compacted' || force === 'settled') && last > 0;
         const mask = Uint8Array.from(maskBits, Number);
-        const maskCodes = Int32Array.from(rows, (_, index) => index % 6);
+        const maskCodes = onKey ? keys[last]!.codes : Int32Array.from(rows, (_, index) => index % 6);
+        const masked = (index: number) => maskBits[maskCodes[index]!]!;
         // Without a reject step a single key and mask take the fused path; with one, the general one.
         const reject = (target: Int32Array) => {
           for (let row = 0; row < target.length; row += rejectEvery) target[row] = -1;
         };
-        const grouping = groupRows(keys, rows.length, {
-          masks: [{ codes: maskCodes, mask }],
-          ...(rejectEvery > 0 ? { reject } : {}),
-        });
+        const settled = force === 'settled' && onKey;
+        const ranges = Int32Array.from(rows.flatMap((_, index) => (!settled || masked(index) ? [index, index + 1] : [])));
+        const grouping = groupRows(
+          keys,
+          rows.length,
+          {
+            masks: settled ? [] : [{ codes: maskCodes, mask }],
+            settled: settled ? [{ codes: maskCodes, mask }] : [],
+            ...(rejectEvery > 0 ? { reject } : {}),
+          },
+          new Int32Array(rows.length),
+          ranges,
+        );
 
         const expected = new Map<string, number[]>();
         rows.forEach((row, index) => {
           if (rejectEvery > 0 && index % rejectEvery === 0) return;
-          if (!maskBits[index % 6]) return;
+          if (!masked(index)) return;
           const codes = (row as number[]).map((code, k) => (k === 0 && rollTo > 0 ? code % rollTo : code));
           const key = codes.join(',');
           expected.set(key, [...(expected.get(key) ?? []), index]);
         });
         const actual = new Map<string, number[]>();
         rows.forEach((_, index) => {
+          if (settled && !masked(index)) return;
           const group = grouping.groupOf[index]!;
           if (group < 0) return;
           const key = grouping.codes.map((codes) => codes[group]).join(',');
@@ -172,6 +189,8 @@ describe('groupRows', () => {
 
   it('groups like a reference Map on the direct path', () => check('direct'));
   it('groups like a reference Map on the hashed path', () => check('hashed'));
+  it('groups like a reference Map when a mask on a key makes its space small enough to index', () => check('compacted'));
+  it('groups like a reference Map when that mask is settled by the scanned ranges', () => check('settled'));
 
   it('grows the hash table past its first capacity', () => {
     const rows = 50_000;
