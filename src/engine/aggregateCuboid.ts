@@ -8,7 +8,7 @@ import type { LoadedCube } from './loadedCube.ts';
 import type { ResolvedQuery } from './resolveQuery.ts';
 import { intersectRanges, rowsIn } from './rowRanges.ts';
 import { rowScratch } from './scratch.ts';
-import { narrowBySort, sortOrder, type Narrowing } from './sortedRanges.ts';
+import { narrowBySort, sortOrder, type Narrowing, type SortOrder } from './sortedRanges.ts';
 import { keptRanges } from './zoneMaps.ts';
 
 /**
@@ -47,7 +47,7 @@ export function aggregateCuboid(
  * Narrowing by sort order finds the rows the leading keys' masks keep; zone maps prune
  * by what is left (masks on later keys, filters spanning dimensions) unless nothing is.
  */
-function rowsToScan(program: FilterNode, columns: (dimension: string) => Int32Array, cuboid: CuboidData, order: readonly string[]): Narrowing {
+function rowsToScan(program: FilterNode, columns: (dimension: string) => Int32Array, cuboid: CuboidData, order: SortOrder): Narrowing {
   const { masks, spanning } = conjuncts(program);
   const narrowed = narrowBySort(order, columns, masks, cuboid.rows);
   if (narrowed === undefined) return { ranges: keptRanges(program, columns, cuboid.rows), settled: new Set() };

@@ -64,24 +64,37 @@ describe('narrowing by sort order', () => {
   });
 
   it('settles nothing once the search budget is spent, and still keeps every passing row', () => {
-    // 20,000 rows of 5,000 runs in b, each c kept by an alternating mask: more runs than searches allowed.
-    const rows = Array.from({ length: 20_000 }, (_, row) => [0, row >> 2, row & 3]);
+    // Members spread unevenly, so the estimate misjudges the searches: a = 0 holds 10,000 of the 10,099 b runs.
+    const rows = [
+      ...Array.from({ length: 20_000 }, (_, row) => [0, row >> 1, row & 1]),
+      ...Array.from({ length: 99 }, (_, a) => [a + 1, 0, 0]),
+    ];
     const cuboid = cuboidOf(rows);
-    const alternate = Uint8Array.from({ length: 4 }, (_, code) => code & 1);
-    const narrowed = narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['c', alternate]]), cuboid.rows)!;
+    const first = Uint8Array.from({ length: 100 }, (_, code) => Number(code === 0));
+    const odd = Uint8Array.of(0, 1);
+    const narrowed = narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['a', first], ['c', odd]]), cuboid.rows)!;
     expect(narrowed.settled.size).toBe(0);
     const kept = new Uint8Array(rows.length);
     for (let r = 0; r < narrowed.ranges.length; r += 2) kept.fill(1, narrowed.ranges[r], narrowed.ranges[r + 1]);
     rows.forEach((row, index) => {
-      if (row[2]! & 1) expect(kept[index]).toBe(1);
+      if (row[0] === 0 && row[2] === 1) expect(kept[index]).toBe(1);
     });
+    expect(kept.indexOf(1)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('does not search when the runs it would visit cost more than the rows they spare', () => {
+    // 5,000 runs of b, each with c kept by an alternating mask: two searches per four rows.
+    const rows = Array.from({ length: 20_000 }, (_, row) => [0, row >> 2, row & 3]);
+    const cuboid = cuboidOf(rows);
+    const alternate = Uint8Array.from({ length: 4 }, (_, code) => code & 1);
+    expect(narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['c', alternate]]), cuboid.rows)).toBeUndefined();
   });
 
   it('sorts by as many leading dimensions as the rows bear out', () => {
-    expect(sortOrder(model, cuboidOf([[0, 0, 1], [0, 1, 0], [1, 0, 0]]))).toEqual(['a', 'b', 'c']);
+    expect(sortOrder(model, cuboidOf([[0, 0, 1], [0, 1, 0], [0, 1, 0], [1, 0, 0]]))).toEqual({ dimensions: ['a', 'b', 'c'], runs: [2, 3, 3] });
     // b falls back within a = 0: rows are sorted by a alone.
-    expect(sortOrder(model, cuboidOf([[0, 1, 0], [0, 0, 0], [1, 0, 0]]))).toEqual(['a']);
-    expect(sortOrder(model, cuboidOf([[1, 0, 0], [0, 0, 0]]))).toEqual([]);
+    expect(sortOrder(model, cuboidOf([[0, 1, 0], [0, 0, 0], [1, 0, 0]]))).toEqual({ dimensions: ['a'], runs: [2] });
+    expect(sortOrder(model, cuboidOf([[1, 0, 0], [0, 0, 0]])).dimensions).toEqual([]);
     // A row order the build did not write is never narrowed as if it were sorted.
     const unsorted = cuboidOf([[1, 0, 0], [0, 0, 0], [1, 0, 0]]);
     expect(narrowBySort(sortOrder(model, unsorted), (dimension) => unsorted.codes[dimension]!, new Map([['a', Uint8Array.of(1, 0)]]), 3)).toBeUndefined();
