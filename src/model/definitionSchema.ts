@@ -82,7 +82,9 @@ const MeasureSchema = z
   })
   .strict();
 
-const CuboidSchema = z.record(Name, Name).describe('dimension → level; absent dimensions are rolled up');
+const CuboidSchema = z
+  .record(Name, z.union([Name, z.array(Name).min(1, 'expected at least one measure')], { error: 'expected a level name (or, for measures, a list of measure names)' }))
+  .describe('dimension → level; absent dimensions are rolled up. measures: [...] stores only those measures (default: all)');
 
 const AggregationSchema = z
   .object({

@@ -8,7 +8,9 @@ import { timeHierarchies, timeLevel } from './timeLevels.ts';
 import type {
   AggregationPolicy,
   CubeModel,
+  CuboidLevels,
   DimensionModel,
+  ExplicitCuboid,
   HierarchyModel,
   JoinModel,
   LevelModel,
@@ -48,7 +50,7 @@ export function normaliseCube(
   if (dimensions.length === 0) report(['dimensions'], 'a cube needs at least one dimension');
 
   const measures = normaliseMeasures(definition, dimensions, report);
-  const aggregation = normaliseAggregation(definition, dimensions, report);
+  const aggregation = normaliseAggregation(definition, dimensions, measures, report);
   const security = definition.security && normaliseSecurity(definition.security, dimensions, measures, report);
 
   const body = {
@@ -260,7 +262,7 @@ function subgraph(parents: Record<string, string[]>, root: string): Record<strin
   return reachable;
 }
 
-function normaliseAggregation(definition: CubeDefinition, dimensions: DimensionModel[], report: Report): AggregationPolicy {
+function normaliseAggregation(definition: CubeDefinition, dimensions: DimensionModel[], measures: MeasureModel[], report: Report): AggregationPolicy {
   const policy = definition.aggregation;
   const dimensionNames = dimensions.map((dimension) => dimension.name);
   const checkDimension = (dimension: string, path: Path) => {
@@ -268,20 +270,30 @@ function normaliseAggregation(definition: CubeDefinition, dimensions: DimensionM
     if (!known) report(['aggregation', ...path], `unknown dimension "${dimension}"; ${suggestion(dimension, dimensionNames)}`);
     return known;
   };
-  policy.cuboids.forEach((cuboid, index) => {
+  const cuboids = policy.cuboids.map((cuboid, index): ExplicitCuboid => {
+    const levels: CuboidLevels = {};
+    let held: string[] | undefined;
     for (const [dimension, level] of Object.entries(cuboid)) {
-      if (!checkDimension(dimension, ['cuboids', index, dimension])) continue;
-      const levels = dimensions.find((candidate) => candidate.name === dimension)!.levels.map((l) => l.name);
-      if (!levels.includes(level)) {
-        report(['aggregation', 'cuboids', index, dimension], `unknown level "${level}" of ${dimension}; ${suggestion(level, levels)}`);
-      }
+      const at: Path = ['aggregation', 'cuboids', index, dimension];
+      // `measures: revenue` reads as a list of one, unless a dimension is called measures.
+      const measureList = dimension === 'measures' && !dimensionNames.includes(dimension);
+      if (typeof level === 'string' && !measureList) {
+        if (!checkDimension(dimension, ['cuboids', index, dimension])) continue;
+        const names = dimensions.find((candidate) => candidate.name === dimension)!.levels.map((l) => l.name);
+        if (names.includes(level)) levels[dimension] = level;
+        else report(at, `unknown level "${level}" of ${dimension}; ${suggestion(level, names)}`);
+      } else if (measureList) {
+        const list = typeof level === 'string' ? [level] : level;
+        held = baseMeasuresOf(list, measures, (position, message) => report(typeof level === 'string' ? at : [...at, position], message));
+      } else report(at, 'a list is only allowed for measures; a dimension names one level');
     }
+    return held === undefined ? { levels } : { levels, measures: held };
   });
   policy.mandatory.forEach((dimension, index) => checkDimension(dimension, ['mandatory', index]));
   policy.hierarchy.forEach((dimension, index) => checkDimension(dimension, ['hierarchy', index]));
   policy.joint.forEach((group, index) => group.forEach((dimension, position) => checkDimension(dimension, ['joint', index, position])));
   return {
-    cuboids: policy.cuboids,
+    cuboids,
     auto: policy.auto,
     rowBudget: policy.rowBudget,
     maxCuboids: policy.maxCuboids,
@@ -289,6 +301,24 @@ function normaliseAggregation(definition: CubeDefinition, dimensions: DimensionM
     joint: policy.joint,
     hierarchy: policy.hierarchy,
   };
+}
+
+/** The base measures that `names` are or are calculated from, in cube order (unknown names reported by position). */
+function baseMeasuresOf(names: readonly string[], measures: readonly MeasureModel[], report: (position: number, message: string) => void): string[] {
+  const byName = new Map(measures.map((measure) => [measure.name, measure]));
+  const base = new Set<string>();
+  const visit = (name: string, seen: Set<string>) => {
+    const measure = byName.get(name);
+    if (measure === undefined || seen.has(name)) return;
+    seen.add(name);
+    if (measure.agg === 'calculated') for (const operand of measure.dependsOn ?? []) visit(operand, seen);
+    else base.add(name);
+  };
+  names.forEach((name, position) => {
+    if (byName.has(name)) visit(name, new Set());
+    else report(position, `unknown measure "${name}"; ${suggestion(name, [...byName.keys()])}`);
+  });
+  return measures.filter((measure) => base.has(measure.name)).map((measure) => measure.name);
 }
 
 function normaliseSecurity(

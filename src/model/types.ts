@@ -87,9 +87,16 @@ export type JoinModel =
 /** A cuboid chosen by the definition: a level per dimension; absent dimensions are "all". */
 export type CuboidLevels = Record<string, string>;
 
+/** A cuboid the definition lists: its levels, and the base measures it holds when not all. */
+export interface ExplicitCuboid {
+  levels: CuboidLevels;
+  /** Base (non-calculated) measures whose partials it stores; absent: every measure. */
+  measures?: string[];
+}
+
 export interface AggregationPolicy {
   /** Cuboids listed explicitly in the definition (always built). */
-  cuboids: CuboidLevels[];
+  cuboids: ExplicitCuboid[];
   /** Whether to add cuboids chosen automatically under `rowBudget`. */
   auto: boolean;
   /** Total rows the automatically chosen cuboids may hold. */

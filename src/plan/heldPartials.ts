@@ -11,11 +11,13 @@ import type { CubeModel } from '../model/types.ts';
  * Automatic cuboids are chosen for their roll-up benefit, which a distinct count does
  * not share; a security variant adds a filter level to an explicit cuboid, so its
  * grain is finer than the restricted queries it serves and it could not answer them.
+ * A definition may limit an explicit cuboid to some measures (`measures`, base measures
+ * only); its security variants hold the same ones.
  */
 export type CuboidOrigin = 'explicit' | 'security' | 'auto';
 
-export function heldPartials(model: CubeModel, origin: CuboidOrigin): string[] {
+export function heldPartials(model: CubeModel, origin: CuboidOrigin, measures?: readonly string[]): string[] {
   return cubePartials(model.measures)
-    .filter((partial) => partial.fold !== 'none' || origin === 'explicit')
+    .filter((partial) => (partial.fold !== 'none' || origin === 'explicit') && (measures === undefined || measures.includes(partial.measure)))
     .map((partial) => partial.column);
 }

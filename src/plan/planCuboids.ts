@@ -20,17 +20,13 @@ export function planCuboids(model: CubeModel, stats: PlanStats): CuboidPlan {
 
 function explicitCuboids(model: CubeModel, stats: PlanStats): PlannedCuboid[] {
   const byName = new Map<string, PlannedCuboid>();
-  for (const levels of model.aggregation.cuboids) {
+  for (const { levels, measures } of model.aggregation.cuboids) {
     const name = cuboidName(model, levels);
-    if (!byName.has(name)) {
-      byName.set(name, {
-        name,
-        levels: { ...levels },
-        estimatedRows: estimateRows(model, levels, stats),
-        reason: 'explicit',
-        partials: heldPartials(model, 'explicit'),
-      });
-    }
+    const partials = heldPartials(model, 'explicit', measures);
+    const listed = byName.get(name);
+    // The same levels listed twice hold what either entry asks for.
+    if (listed !== undefined) listed.partials = heldPartials(model, 'explicit').filter((column) => listed.partials.includes(column) || partials.includes(column));
+    else byName.set(name, { name, levels: { ...levels }, estimatedRows: estimateRows(model, levels, stats), reason: 'explicit', partials });
   }
   return [...byName.values()];
 }
@@ -42,21 +38,18 @@ function explicitCuboids(model: CubeModel, stats: PlanStats): PlannedCuboid[] {
  */
 function withSecuredVariants(model: CubeModel, stats: PlanStats, explicit: PlannedCuboid[]): PlannedCuboid[] {
   const planned = new Map(explicit.map((cuboid) => [cuboid.name, cuboid]));
-  const bases: CuboidLevels[] = explicit.length === 0 ? [{}] : explicit.map((cuboid) => cuboid.levels);
+  const security = heldPartials(model, 'security');
+  const bases = explicit.length === 0 ? [{ levels: {}, partials: security }] : explicit;
   for (const role of model.security?.roles ?? []) {
     if (role.rows.length === 0) continue;
     for (const base of bases) {
-      const levels = { ...base };
+      const levels = { ...base.levels };
       for (const rule of role.rows) levels[rule.dimension] = finerOf(model, rule.dimension, levels[rule.dimension], rule.level);
       const name = cuboidName(model, levels);
-      if (!planned.has(name)) {
-        planned.set(name, {
-          name,
-          levels,
-          estimatedRows: estimateRows(model, levels, stats),
-          reason: `security: role ${role.name}`,
-          partials: heldPartials(model, 'security'),
-        });
+      const partials = security.filter((column) => base.partials.includes(column));
+      // A base holding only exact distinct counts leaves its variant nothing to hold.
+      if (!planned.has(name) && partials.length > 0) {
+        planned.set(name, { name, levels, estimatedRows: estimateRows(model, levels, stats), reason: `security: role ${role.name}`, partials });
       }
     }
   }
@@ -79,9 +72,12 @@ function chooseGreedily(model: CubeModel, stats: PlanStats, lattice: CuboidLatti
   const cost = new Float64Array(count).fill(Math.max(1, stats.sourceRows));
   const taken = new Uint8Array(count);
   const explicitNames = new Set(explicit.map((cuboid) => cuboid.name));
+  // Only a cuboid holding every measure answers whatever an automatic one would.
+  const everything = heldPartials(model, 'auto');
+  const complete = explicit.filter((cuboid) => everything.every((column) => cuboid.partials.includes(column)));
   for (let w = 0; w < count; w++) {
     if (explicitNames.has(cuboidName(model, levels[w]!))) taken[w] = 1;
-    for (const cuboid of explicit) {
+    for (const cuboid of complete) {
       if (levelsCover(model, cuboid.levels, levels[w]!)) cost[w] = Math.min(cost[w]!, Math.max(1, cuboid.estimatedRows));
     }
   }

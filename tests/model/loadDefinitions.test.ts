@@ -58,6 +58,16 @@ describe('definition language', () => {
     expect(cube!.aggregation.rowBudget).toBe(2_000_000);
   });
 
+  it('holds the base measures a cuboid lists, calculated ones through their formulas', () => {
+    const text = `${VALID}    aggregation:\n      cuboids:\n        - { store: city, measures: [price] }\n        - { time: month, measures: revenue }\n        - { time: year }\n`;
+    const [cube] = parseDefinition(text, 'definitions/shop.yaml', {});
+    expect(cube!.aggregation.cuboids).toEqual([
+      { levels: { store: 'city' }, measures: ['revenue', 'units'] },
+      { levels: { time: 'month' }, measures: ['revenue'] },
+      { levels: { time: 'year' } },
+    ]);
+  });
+
   it('uses the default of an unset variable, and the hash follows the data path', () => {
     const [a] = parseDefinition(VALID, 'x.yaml', {});
     const [b] = parseDefinition(VALID, 'x.yaml', { WAREHOUSE: 'other.duckdb' });
@@ -157,6 +167,21 @@ describe('definition language', () => {
       'cuboid with an unknown level',
       `${VALID}    aggregation:\n      cuboids:\n        - { store: town }\n`,
       'definitions/shop.yaml:23:13 cubes.sales.aggregation.cuboids.0.store: unknown level "town" of store; did you mean city, region?',
+    ],
+    [
+      'cuboid holding an unknown measure',
+      `${VALID}    aggregation:\n      cuboids:\n        - { store: city, measures: [revenu] }\n`,
+      'definitions/shop.yaml:23:37 cubes.sales.aggregation.cuboids.0.measures.0: unknown measure "revenu"; did you mean revenue, price, units?',
+    ],
+    [
+      'cuboid with a list of levels',
+      `${VALID}    aggregation:\n      cuboids:\n        - { store: [city, region] }\n`,
+      'definitions/shop.yaml:23:13 cubes.sales.aggregation.cuboids.0.store: a list is only allowed for measures; a dimension names one level',
+    ],
+    [
+      'cuboid level that is a number',
+      `${VALID}    aggregation:\n      cuboids:\n        - { store: 5 }\n`,
+      'definitions/shop.yaml:23:13 cubes.sales.aggregation.cuboids.0.store: expected a level name (or, for measures, a list of measure names)',
     ],
     [
       'negative row budget',

@@ -70,7 +70,7 @@ describe('planCuboids', () => {
   it('keeps explicit cuboids first, once each, with their estimates', () => {
     const model = bankLikeModel({
       auto: false,
-      cuboids: [{ region: 'province', time: 'quarter' }, {}, { time: 'quarter', region: 'province' }],
+      cuboids: [{ levels: { region: 'province', time: 'quarter' } }, { levels: {} }, { levels: { time: 'quarter', region: 'province' } }],
     });
     expect(planCuboids(model, bankStats).cuboids).toEqual([
       { name: 'time.quarter+region.province', levels: { region: 'province', time: 'quarter' }, estimatedRows: 240, reason: 'explicit', partials: ['amount__sum'] },
@@ -79,7 +79,7 @@ describe('planCuboids', () => {
   });
 
   it('adds automatic cuboids under the row budget and the cuboid cap, with their benefit as the reason', () => {
-    const model = bankLikeModel({ cuboids: [{ region: 'branch', time: 'month' }] });
+    const model = bankLikeModel({ cuboids: [{ levels: { region: 'branch', time: 'month' } }] });
     const plan = planCuboids(model, bankStats);
     const auto = plan.cuboids.filter((cuboid) => cuboid.reason.startsWith('auto'));
     expect(plan.cuboids[0]!.reason).toBe('explicit');
@@ -186,6 +186,50 @@ describe('estimateRows', () => {
   });
 });
 
+describe('explicit cuboids holding some measures', () => {
+  const withMeasures = (aggregation: Parameters<typeof bankLikeModel>[0]): CubeModel => ({
+    ...bankLikeModel(aggregation),
+    measures: [
+      { name: 'amount', agg: 'sum', expr: 'f.amount' },
+      { name: 'balance', agg: 'max', expr: 'f.balance' },
+      { name: 'customers', agg: 'count_distinct', expr: 'f.customer_id' },
+    ],
+    security: { roles: [{ name: 'branch_head', rows: [{ dimension: 'region', level: 'branch', claim: 'branch' }], hiddenMeasures: [], hiddenDimensions: [] }] },
+  });
+
+  it('store only the partials of the measures listed, in their security variants too (none when nothing is left); the same levels listed twice hold both lists', () => {
+    const plan = planCuboids(
+      withMeasures({
+        auto: false,
+        cuboids: [
+          { levels: { region: 'province' }, measures: ['balance'] },
+          { levels: { time: 'year' }, measures: ['customers'] },
+          { levels: { region: 'province' }, measures: ['amount'] },
+          { levels: { time: 'month' } },
+        ],
+      }),
+      bankStats,
+    );
+    const partials = Object.fromEntries(plan.cuboids.map((cuboid) => [cuboid.name, cuboid.partials]));
+    expect(partials).toEqual({
+      'region.province': ['amount__sum', 'balance__max'],
+      'time.year': ['customers__distinct'],
+      'time.month': ['amount__sum', 'balance__max', 'customers__distinct'],
+      'region.branch': ['amount__sum', 'balance__max'],
+      'time.month+region.branch': ['amount__sum', 'balance__max'],
+    });
+  });
+
+  it('do not spare automatic cuboids the roll-ups they cannot answer for every measure', () => {
+    const stats = bankStats;
+    const partial = planCuboids(withMeasures({ cuboids: [{ levels: { time: 'day', region: 'branch' }, measures: ['amount'] }] }), stats);
+    const complete = planCuboids(withMeasures({ cuboids: [{ levels: { time: 'day', region: 'branch' } }] }), stats);
+    const automatic = (plan: typeof partial) => plan.cuboids.filter((cuboid) => cuboid.reason.startsWith('auto')).map((cuboid) => cuboid.name);
+    // A complete explicit cuboid already answers its roll-ups cheaply; one holding only amount does not.
+    expect(automatic(partial)).not.toEqual(automatic(complete));
+  });
+});
+
 describe('security levels', () => {
   const secured = (aggregation: Parameters<typeof bankLikeModel>[0]): CubeModel => ({
     ...bankLikeModel(aggregation),
@@ -200,7 +244,7 @@ describe('security levels', () => {
 
   it('gives every explicit cuboid a variant holding each restricting role’s level', () => {
     const explicit: CuboidLevels[] = [{ region: 'province', time: 'quarter' }, { segment: 'customer', time: 'year' }, { region: 'branch', time: 'month' }];
-    const plan = planCuboids(secured({ auto: false, cuboids: explicit }), bankStats);
+    const plan = planCuboids(secured({ auto: false, cuboids: explicit.map((levels) => ({ levels })) }), bankStats);
     const names = plan.cuboids.map((cuboid) => cuboid.name);
     expect(names).toEqual([
       'time.quarter+region.province',
