@@ -1,5 +1,5 @@
 import { suggestion } from '../model/closest.ts';
-import { formulaMeasures } from '../model/formula.ts';
+import { baseMeasures, formulaMeasures } from '../model/formula.ts';
 import { MEASURE_VARIANTS, parseMeasureRef, type CubeQuery, type Having, type MeasureVariant } from '../model/query.ts';
 import type { DimensionModel, MeasureModel } from '../model/types.ts';
 import { CubeError } from '../errors.ts';
@@ -75,7 +75,7 @@ export function resolveQuery(cube: LoadedCube, query: CubeQuery): ResolvedQuery 
   const base = new Set<string>();
   const recombined = new Set<string>();
   for (const { measure, variant } of measures) {
-    const needed = baseMeasures(cube, measure, new Set());
+    const needed = baseMeasuresOf(cube, measure);
     needed.forEach((name) => base.add(name));
     if (variant !== undefined || query.totals) needed.forEach((name) => recombined.add(name));
   }
@@ -126,14 +126,13 @@ function resolveMeasures(cube: LoadedCube, refs: readonly string[]): RequestedMe
 }
 
 /** Names of the non-calculated measures a measure is computed from (itself when it is one). */
-function baseMeasures(cube: LoadedCube, measure: MeasureModel, into: Set<string>): Set<string> {
-  if (measure.agg !== 'calculated') return into.add(measure.name);
-  for (const name of formulaMeasures(cube.formula(measure))) {
+function baseMeasuresOf(cube: LoadedCube, measure: MeasureModel): Set<string> {
+  const measureNamed = (name: string) => {
     const operand = cube.measure(name);
-    if (operand === undefined) throw new Error(`formula of ${measure.name} names unknown measure ${name}`);
-    baseMeasures(cube, operand, into);
-  }
-  return into;
+    if (operand === undefined) throw new Error(`a formula of ${measure.name} names unknown measure ${name}`);
+    return operand;
+  };
+  return baseMeasures(measure, measureNamed, (calculated) => formulaMeasures(cube.formula(calculated)));
 }
 
 function measureColumn(measures: readonly RequestedMeasure[], ref: string, path: string): number {

@@ -1,3 +1,5 @@
+import type { MeasureModel } from './types.ts';
+
 /**
  * Calculated measures: arithmetic over other measures (`profit / amount`,
  * `(fee_revenue + interest_revenue) * 100`). One parser; the engine evaluates the
@@ -73,6 +75,29 @@ export function formulaMeasures(formula: Formula, into: Set<string> = new Set())
       break;
     case 'number':
       break;
+  }
+  return into;
+}
+
+/**
+ * The base (non-calculated) measures `measure` is or is calculated from, through
+ * formulas of formulas. `operandsOf` names a calculated measure's operands; each measure
+ * is visited once, so a cycle ends the walk, and an operand `measureNamed` does not
+ * know is skipped.
+ */
+export function baseMeasures(
+  measure: MeasureModel,
+  measureNamed: (name: string) => MeasureModel | undefined,
+  operandsOf: (measure: MeasureModel) => Iterable<string>,
+  into: Set<string> = new Set(),
+  seen: Set<string> = new Set(),
+): Set<string> {
+  if (seen.has(measure.name)) return into;
+  seen.add(measure.name);
+  if (measure.agg !== 'calculated') return into.add(measure.name);
+  for (const name of operandsOf(measure)) {
+    const operand = measureNamed(name);
+    if (operand !== undefined) baseMeasures(operand, measureNamed, operandsOf, into, seen);
   }
   return into;
 }

@@ -3,7 +3,7 @@ import { suggestion } from './closest.ts';
 import { substituteEnv } from './substituteEnv.ts';
 import type { CubeDefinition, DimensionDefinition } from './definitionSchema.ts';
 import type { DefinitionIssue } from './definitionErrors.ts';
-import { FormulaSyntaxError, formulaMeasures, parseFormula } from './formula.ts';
+import { baseMeasures, FormulaSyntaxError, formulaMeasures, parseFormula } from './formula.ts';
 import { timeHierarchies, timeLevel } from './timeLevels.ts';
 import type {
   AggregationPolicy,
@@ -307,15 +307,10 @@ function normaliseAggregation(definition: CubeDefinition, dimensions: DimensionM
 function baseMeasuresOf(names: readonly string[], measures: readonly MeasureModel[], report: (position: number, message: string) => void): string[] {
   const byName = new Map(measures.map((measure) => [measure.name, measure]));
   const base = new Set<string>();
-  const visit = (name: string, seen: Set<string>) => {
-    const measure = byName.get(name);
-    if (measure === undefined || seen.has(name)) return;
-    seen.add(name);
-    if (measure.agg === 'calculated') for (const operand of measure.dependsOn ?? []) visit(operand, seen);
-    else base.add(name);
-  };
   names.forEach((name, position) => {
-    if (byName.has(name)) visit(name, new Set());
+    const measure = byName.get(name);
+    // Operands come from dependsOn: a formula that does not parse was reported already.
+    if (measure !== undefined) baseMeasures(measure, (operand) => byName.get(operand), (calculated) => calculated.dependsOn ?? [], base);
     else report(position, `unknown measure "${name}"; ${suggestion(name, [...byName.keys()])}`);
   });
   return measures.filter((measure) => base.has(measure.name)).map((measure) => measure.name);
