@@ -45,6 +45,8 @@ export interface CubeEngineOptions {
  */
 export class CubeEngine {
   private readonly loaded = new Map<string, LoadedCube>();
+  /** What cubes() returns until the next load: callers on every request compare it by identity. */
+  private loadedData: readonly CubeData[] = [];
   private readonly sources = new Map<string, SourceDatabase>();
   private readonly cache: ResultCache;
   /** The result cache's budget in bytes (0: off), which caches layered on the engine's answers size themselves by. */
@@ -71,6 +73,7 @@ export class CubeEngine {
     const name = cube.model.name;
     const previous = this.loaded.get(name);
     this.loaded.set(name, new LoadedCube(cube));
+    this.loadedData = [...this.loaded.values()].map((loaded) => loaded.data);
     if (previous !== undefined && previous.version !== cube.version) this.cache.dropVersion(name, previous.version);
     const source = this.sources.get(name);
     if (source !== undefined && !sameSource(source.model, cube.model)) {
@@ -79,8 +82,9 @@ export class CubeEngine {
     }
   }
 
-  cubes(): CubeData[] {
-    return [...this.loaded.values()].map((cube) => cube.data);
+  /** The loaded cubes: the same array until a version is loaded. */
+  cubes(): readonly CubeData[] {
+    return this.loadedData;
   }
 
   cube(name: string): CubeData {

@@ -40,8 +40,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   negotiateFormats(app);
   // A WebSocket upgrade refused by a hook (401, 429, 503) is answered on a socket the
   // HTTP parser has already let go of, so nothing would ever close it.
-  app.addHook('onResponse', async (request) => {
+  // Callback style: it runs after every response, and an async hook costs each a promise.
+  app.addHook('onResponse', (request, _reply, done) => {
     if (request.headers.upgrade !== undefined) request.raw.socket.destroy();
+    done();
   });
   // Authentication first: rate limits count per authenticated principal.
   registerAuth(app, options.auth ?? null);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql/index.js';
 import mercurius from 'mercurius';
 import type { CubeEngine } from '../../engine/index.ts';
+import type { CubeData } from '../../model/data.ts';
 import { cubeSchema } from './cubeSchema.ts';
 import { CUBE_VERSION_CHANGED, versionChanges } from './cubeVersionChanged.ts';
 import { formatGraphQLError, requestFault } from './formatErrors.ts';
@@ -28,7 +29,7 @@ const WATCH_INTERVAL_MS = 1000;
  * GraphQL at /graphql over the same engine as REST (mercurius, JIT-compiled after the
  * first run of a query; subscriptions over WebSocket on the same path). The schema is
  * generated from the loaded cubes and rebuilt whenever a cube version was loaded since
- * (engine.cubes() compared by name and version: cheap, and no engine hook needed).
+ * (engine.cubes() compared by identity, then by name and version: no engine hook needed).
  */
 export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void {
   void app.register(mercurius, {
@@ -71,12 +72,18 @@ export function registerGraphQL(app: FastifyInstance, engine: CubeEngine): void 
   const responses = registerResponseCache(app, engine, GRAPHQL_PATH);
 
   let versions: Map<string, string> | undefined;
+  let seen: readonly CubeData[] | undefined;
   let watch: NodeJS.Timeout | undefined;
   const refreshSchema = (): boolean => {
     const cubes = engine.cubes();
+    if (cubes === seen) return false;
     const changes = versionChanges(versions ?? new Map(), cubes);
-    if (versions !== undefined && changes.length === 0) return false;
+    if (versions !== undefined && changes.length === 0) {
+      seen = cubes;
+      return false;
+    }
     app.graphql.replaceSchema(cubeSchema(engine, cubes));
+    seen = cubes;
     versions = new Map(cubes.map((cube) => [cube.model.name, cube.version]));
     // Entries are keyed by version, so this only frees what no request can hit any more.
     responses?.clear();

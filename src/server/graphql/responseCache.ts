@@ -117,9 +117,16 @@ export function registerResponseCache(app: FastifyInstance, engine: CubeEngine, 
   // Not above 0 (NaN included: an engine stand-in without a budget) means no cache.
   if (!(bytes > 0)) return undefined;
   const cache = new ResponseCache(bytes);
+  // engine.cubes() is the same array until a version is loaded, so its versions are spelt once.
+  const versions = new WeakMap<readonly CubeData[], string>();
   const context = (request: FastifyRequest) => {
     const cubes = engine.cubes();
-    return `${scopeKey(request.scope, cubes)}\n${cubes.map((cube) => `${cube.model.name}@${cube.version}`).join(',')}`;
+    let loaded = versions.get(cubes);
+    if (loaded === undefined) {
+      loaded = cubes.map((cube) => `${cube.model.name}@${cube.version}`).join(',');
+      versions.set(cubes, loaded);
+    }
+    return `${scopeKey(request.scope, cubes)}\n${loaded}`;
   };
   app.addHook('onRoute', (route: RouteOptions) => {
     if (route.url !== path || route.method !== 'POST') return;
