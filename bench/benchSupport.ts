@@ -70,6 +70,8 @@ export function shownAgainst(value: number, digits: number, goal: number, better
   return value.toFixed(digits);
 }
 
+/** autocannon's latency histogram counts whole milliseconds: 0 means under 1 ms. */
+export const wholeMs = (value: number): string => (value < 1 ? '< 1' : String(value));
 export const ms = (value: number): string => (value < 1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(1));
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 

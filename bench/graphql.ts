@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { serve, type Server } from '../src/server/serve.ts';
-import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, shownAgainst, writeSection } from './benchSupport.ts';
+import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, shownAgainst, wholeMs, writeSection } from './benchSupport.ts';
 
 /**
  * GraphQL throughput with autocannon, in one run: a cached GraphQL query (served by the
@@ -97,11 +97,9 @@ async function main(): Promise<void> {
       const share = run.requestsPerSecond / measured.ceiling.requestsPerSecond;
       return `${shownAgainst(share * 100, 0, goal * 100, 'higher')}% ${share >= goal ? '✓' : '✗'} (goal ≥ ${goal * 100}%)`;
     };
-    // autocannon records latencies in whole milliseconds: 0 is "under 1 ms". The mean follows exactly from
-    // the throughput, as every connection always has one request in flight (Little's law).
-    const whole = (value: number) => (value < 1 ? '< 1' : String(value));
+    // The mean follows exactly from the throughput: every connection always has one request in flight (Little's law).
     const line = (name: string, run: Load, share: string) =>
-      `| ${name} | ${Math.round(run.requestsPerSecond).toLocaleString('en-US')} | ${ms((connections * 1000) / run.requestsPerSecond)} | ${whole(run.p50)} | ${whole(run.p99)} | ${run.errors + run.non2xx} | ${share} |`;
+      `| ${name} | ${Math.round(run.requestsPerSecond).toLocaleString('en-US')} | ${ms((connections * 1000) / run.requestsPerSecond)} | ${wholeMs(run.p50)} | ${wholeMs(run.p99)} | ${run.errors + run.non2xx} | ${share} |`;
     const text = [
       '## GraphQL throughput',
       '',

@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { CubeEngine } from '../src/engine/index.ts';
 import { buildApp } from '../src/server/buildApp.ts';
 import { currentVersion, readCube } from '../src/store/index.ts';
-import { benchWarehouse, currentLoad, machineLine, writeSection } from './benchSupport.ts';
+import { benchWarehouse, currentLoad, machineLine, wholeMs, writeSection } from './benchSupport.ts';
 
 /**
  * Soak: the real CLI serving the bank cubes under a mixed autocannon load (REST cached
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
       `| torn reads (a body equal to no answer of the version it names) | ${torn} ${torn === 0 ? '✓' : '✗'} |`,
       `| responses by version | ${[...byVersion].map(([version, count]) => `${cubeOf.get(version)} ${version === oldVersions[cubeOf.get(version)!] ? 'before' : 'after'}: ${count.toLocaleString('en-US')}`).join(', ')} |`,
       `| first response from the new version / last from the old | ${firstNew?.toFixed(1) ?? '–'} s / ${lastOld?.toFixed(1) ?? '–'} s |`,
-      `| latency p50 / p99 | ${result.latency.p50} ms / ${result.latency.p99} ms |`,
+      `| latency p50 / p99 (whole milliseconds) | ${wholeMs(result.latency.p50)} ms / ${wholeMs(result.latency.p99)} ms |`,
       `| server RSS: first / peak / last | ${mibText(rss[0])} / ${mibText(Math.max(...rss))} / ${mibText(rss.at(-1))} |`,
       `| server RSS from 5 s after the rebuild: min–max | ${settled.length === 0 ? '–' : `${mibText(Math.min(...settled))}–${mibText(Math.max(...settled))}`} |`,
       `| first build (before the run) | ${firstBuild.toFixed(1)} s |`,
