@@ -2,7 +2,7 @@ import type { CuboidData } from '../model/data.ts';
 import type { PartialSpec } from '../model/partials.ts';
 import type { Filter } from '../model/query.ts';
 import { foldCells, type CellSet } from './cells.ts';
-import { compileFilters, conjuncts, rowFilter, type FilterNode } from './filterProgram.ts';
+import { compileFilters, conjuncts, rowFilter, type Conjunction, type FilterNode } from './filterProgram.ts';
 import { groupRows } from './groupRows.ts';
 import type { LoadedCube } from './loadedCube.ts';
 import type { ResolvedQuery } from './resolveQuery.ts';
@@ -36,10 +36,11 @@ export function aggregateCuboid(
   }));
   const columns = (name: string) => cuboid.codes[name]!;
   const program = compileFilters(cube, filters, levelOf);
-  const { ranges, settled } = rowsToScan(program, columns, cuboid, sortOrder(cube.data.model, cuboid));
+  const conjunction = conjuncts(program);
+  const { ranges, settled } = rowsToScan(program, conjunction, columns, cuboid, sortOrder(cube.data.model, cuboid));
   const partials = { values: cuboid.partials, registers: cuboid.registers };
   // The row groups live only until folded, so they go in the shared scratch buffer.
-  const grouping = groupRows(keys, cuboid.rows, rowFilter(program, columns, settled), rowScratch(cuboid.rows), ranges);
+  const grouping = groupRows(keys, cuboid.rows, rowFilter(conjunction, columns, settled), rowScratch(cuboid.rows), ranges);
   return { cells: foldCells(specs, partials, grouping), rowsScanned: rowsIn(ranges) };
 }
 
@@ -47,8 +48,13 @@ export function aggregateCuboid(
  * Narrowing by sort order finds the rows the leading keys' masks keep; zone maps prune
  * by what is left (masks on later keys, filters spanning dimensions) unless nothing is.
  */
-function rowsToScan(program: FilterNode, columns: (dimension: string) => Int32Array, cuboid: CuboidData, order: SortOrder): Narrowing {
-  const { masks, spanning } = conjuncts(program);
+function rowsToScan(
+  program: FilterNode,
+  { masks, spanning }: Conjunction,
+  columns: (dimension: string) => Int32Array,
+  cuboid: CuboidData,
+  order: SortOrder,
+): Narrowing {
   const narrowed = narrowBySort(order, columns, masks, cuboid.rows);
   if (narrowed === undefined) return { ranges: keptRanges(program, columns, cuboid.rows), settled: new Set() };
   if (narrowed.settled.size === masks.size && spanning.length === 0) return narrowed;

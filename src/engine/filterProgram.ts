@@ -70,7 +70,12 @@ function copy(mask: Uint8Array): Uint8Array {
 }
 
 /** The top-level conjunction: one mask per dimension (compileFilters merged them), and what spans dimensions. */
-export function conjuncts(node: FilterNode): { masks: Map<string, Uint8Array>; spanning: FilterNode[] } {
+export interface Conjunction {
+  masks: ReadonlyMap<string, Uint8Array>;
+  spanning: readonly FilterNode[];
+}
+
+export function conjuncts(node: FilterNode): Conjunction {
   const children = node.kind === 'and' ? node.children : [node];
   const masks = new Map<string, Uint8Array>();
   const spanning: FilterNode[] = [];
@@ -85,8 +90,7 @@ export function conjuncts(node: FilterNode): { masks: Map<string, Uint8Array>; s
  * The filter as grouping applies it: masks of the top-level conjunction, then what spans
  * dimensions. Masks of `settled` dimensions are left out: every row scanned passes them.
  */
-export function rowFilter(node: FilterNode, columns: (dimension: string) => Int32Array, settled: ReadonlySet<string> = new Set()): RowFilter {
-  const { masks: byDimension, spanning } = conjuncts(node);
+export function rowFilter({ masks: byDimension, spanning }: Conjunction, columns: (dimension: string) => Int32Array, settled: ReadonlySet<string> = new Set()): RowFilter {
   const masks: CodeMask[] = [];
   const passed: CodeMask[] = [];
   for (const [dimension, mask] of byDimension) (settled.has(dimension) ? passed : masks).push({ codes: columns(dimension), mask });
