@@ -17,7 +17,7 @@ export interface BuildDatabase {
 }
 
 /** Leave room for Node's own buffers (cuboid arrays, Arrow encoding) beside DuckDB. */
-const MEMORY_SHARE = 0.6;
+export const MEMORY_SHARE = 0.6;
 let opened = 0;
 
 export async function openBuildDatabase(model: CubeModel): Promise<BuildDatabase> {
