@@ -7,9 +7,9 @@ import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, s
 /**
  * GraphQL throughput with autocannon, in one run: a cached GraphQL query (served by the
  * GraphQL response cache), an uncached GraphQL query answered from a cuboid (a server
- * with cacheBytes 0: no result cache, no response cache), and the
- * same response body from a bare fastify route returning precomputed JSON — the
- * ceiling of HTTP on this machine. Load generator and servers share this process, as
+ * with cacheBytes 0: no result cache, no response cache), the same CubeQuery over REST
+ * on that server (what GraphQL adds to the engine), and the same response body from a
+ * bare fastify route returning precomputed JSON — the ceiling of HTTP on this machine. Load generator and servers share this process, as
  * they share the machine; each gets the same handicap.
  *
  *   npx tsx bench/graphql.ts [--rows 2000000] [--seconds 10] [--connections 10]
@@ -36,6 +36,17 @@ const QUERY = `{ transactions(levels: { region: province, time: quarter },
     meta { source cuboid exact }
 } }`;
 
+/** QUERY as the CubeQuery REST takes. */
+const REST_QUERY = {
+  cube: 'transactions',
+  levels: { region: 'province', time: 'quarter' },
+  filters: [{ dimension: 'segment', level: 'tier', op: 'in', values: ['VIP'] }],
+  measures: ['amount', 'profit'],
+  order: [{ by: 'profit', desc: true }],
+  limit: 20,
+  totals: true,
+};
+
 async function prepareCubes(): Promise<string> {
   const seed = Number(values.seed);
   const { path: warehouse } = await benchWarehouse(values.data, rows, seed);
@@ -50,6 +61,22 @@ interface Load {
   p99: number;
   errors: number;
   non2xx: number;
+}
+
+/** The rows and totals of a GraphQL answer and of a REST answer, in one comparable form. */
+interface Answer {
+  rows: Array<{ region: { province: string }; time: { quarter: string }; amount: number; profit: number }>;
+  totals: { amount: number; profit: number };
+}
+
+function sameAnswer(graphql: Answer, rest: { rows: Array<Record<string, unknown>>; totals?: Record<string, unknown> }): boolean {
+  const flat = graphql.rows.map((row) => [row.region.province, row.time.quarter, row.amount, row.profit]);
+  const other = rest.rows.map((row) => [row['region.province'], row['time.quarter'], row.amount, row.profit]);
+  return (
+    JSON.stringify(flat) === JSON.stringify(other) &&
+    graphql.totals.amount === rest.totals?.amount &&
+    graphql.totals.profit === rest.totals?.profit
+  );
 }
 
 async function load(url: string, body: string): Promise<Load> {
@@ -81,10 +108,16 @@ async function main(): Promise<void> {
   try {
     const first = await fetch(`${cached.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const payload = await first.text();
-    const answer = JSON.parse(payload) as { data?: { transactions: { meta: { source: string; cuboid: string } } }; errors?: unknown };
+    const answer = JSON.parse(payload) as { data?: { transactions: Answer & { meta: { source: string; cuboid: string } } }; errors?: unknown };
     if (!answer.data) throw new Error(`the benchmark query failed: ${payload}`);
     const { source, cuboid } = answer.data.transactions.meta;
     if (source !== 'cuboid') throw new Error('the benchmark query must be answered from a cuboid');
+    const restBody = JSON.stringify(REST_QUERY);
+    const rest = await fetch(`${uncached.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: restBody });
+    const restPayload = await rest.text();
+    if (!rest.ok || !sameAnswer(answer.data.transactions, JSON.parse(restPayload))) {
+      throw new Error(`REST must answer the benchmark query as GraphQL does: ${restPayload.slice(0, 500)}`);
+    }
     ceiling.post('/ceiling', async (_, reply) => reply.type('application/json; charset=utf-8').send(payload));
     const ceilingUrl = await ceiling.listen({ host: '127.0.0.1', port: 0 });
 
@@ -92,6 +125,7 @@ async function main(): Promise<void> {
       ceiling: await load(`${ceilingUrl}/ceiling`, body),
       cached: await load(`${cached.url}/graphql`, body),
       uncached: await load(`${uncached.url}/graphql`, body),
+      rest: await load(`${uncached.url}/v1/query`, restBody),
     };
     const ratio = (run: Load, goal: number) => {
       const share = run.requestsPerSecond / measured.ceiling.requestsPerSecond;
@@ -114,11 +148,13 @@ async function main(): Promise<void> {
       line('bare fastify route, precomputed JSON (ceiling)', measured.ceiling, '100%'),
       line('GraphQL, cached result', measured.cached, ratio(measured.cached, 0.8)),
       line('GraphQL, uncached, from a cuboid', measured.uncached, ratio(measured.uncached, 0.5)),
+      line('REST, uncached, the same CubeQuery (for comparison)', measured.rest, `${((measured.rest.requestsPerSecond / measured.ceiling.requestsPerSecond) * 100).toFixed(0)}%`),
       '',
       '- The load generator and the servers share this process (and its two cores): the ceiling pays the same handicap.',
       `- *mean*: ${connections} connections ÷ requests per second (each connection always has one request in flight). *p50*, *p99*: autocannon's latency histogram, which counts whole milliseconds.`,
       '- *Cached*: repeated requests are answered by the GraphQL response cache (same body, same caller scope, same cube versions) before mercurius parses anything.',
       '- *Uncached*: a second server with `cacheBytes: 0` (no result cache, no response cache), so every request is parsed and executed, and routes, scans the cuboid, folds and finishes.',
+      `- *REST*: \`POST /v1/query\` on the uncached server with the CubeQuery the GraphQL query builds (checked to answer the same rows and totals; ${restPayload.length.toLocaleString('en-US')} bytes of JSON). Uncached GraphQL reaches ${((measured.uncached.requestsPerSecond / measured.rest.requestsPerSecond) * 100).toFixed(0)}% of its throughput.`,
     ].join('\n');
     await writeSection(values.results, 'graphql', text);
     process.stdout.write(`${text}\n`);
