@@ -131,9 +131,9 @@ async function measure(rows: number, scratch: string): Promise<Point> {
 
 /** A log-log chart of mix latency against fact rows: cuboid path and fallback side by side. Plain SVG, no dependency. */
 function chart(points: Point[]): string {
-  const width = 720;
+  const width = 760;
   const height = 420;
-  const margin = { left: 80, right: 210, top: 60, bottom: 60 };
+  const margin = { left: 80, right: 240, top: 60, bottom: 60 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const xs = points.map((point) => point.rows);
