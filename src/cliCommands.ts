@@ -71,11 +71,45 @@ export async function buildFromCli(options: { definitionsDir: string; cubesDir: 
   }
 }
 
-/** A progress bar over cuboids on a terminal; plain lines otherwise (logs, CI). */
+/** Plain lines (logs, CI) report a scan's rows read at most this often. */
+const SCAN_LINE_MS = 10_000;
+
+/** Progress bars over the source rows scanned and over cuboids on a terminal; plain lines otherwise (logs, CI). */
 function buildReporter(): (event: BuildProgress) => void {
   let bar: SingleBar | undefined;
+  let scanBar: SingleBar | undefined;
+  let lastScanLine = { at: 0, text: '' };
   return (event) => {
     switch (event.phase) {
+      case 'scanned': {
+        const { pass, passes, rowsRead, sourceRows } = event;
+        const label = passes > 1 ? `scan ${pass + 1}/${passes}` : 'scan';
+        if (interactive) {
+          if (rowsRead === 0) {
+            scanBar = new SingleBar({
+              format: `  ${label} [{bar}] {value}/{total} source rows read`,
+              formatValue: (value, _, kind) => (kind === 'value' || kind === 'total' ? number(value) : String(value)),
+              hideCursor: true,
+              stream: process.stderr,
+            });
+            scanBar.start(sourceRows, 0);
+          }
+          scanBar?.update(rowsRead);
+          // Reading can reach the last row a while before the pass ends: the bar stops at the first.
+          if (rowsRead === sourceRows) {
+            scanBar?.stop();
+            scanBar = undefined;
+          }
+        } else {
+          const text = `  ${label}: ${number(rowsRead)} of ${number(sourceRows)} source rows read`;
+          // Reading can reach the last row a while before the pass ends: that line is said once.
+          if (text !== lastScanLine.text && (rowsRead === sourceRows || Date.now() - lastScanLine.at >= SCAN_LINE_MS)) {
+            lastScanLine = { at: Date.now(), text };
+            say(text);
+          }
+        }
+        break;
+      }
       case 'plan': {
         say(`cube ${event.cube}: ${number(event.sourceRows)} source rows, ${event.plan.cuboids.length} cuboids planned`);
         say(`  ${'cuboid'.padEnd(48)} ${'est. rows'.padStart(12)}  reason`);

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { CubeError, isCubeError } from '../errors.ts';
+import type { CuboidData } from '../model/data.ts';
 import { levelKey, type CubeModel } from '../model/types.ts';
 import { planCuboids } from '../plan/planCuboids.ts';
 import { openCubeVersion, type CubeVersionWriter } from '../store/writeCubeVersion.ts';
 import { firstLine, openBuildDatabase } from './buildDatabase.ts';
 import { cuboidScanSql } from './cuboidScanSql.ts';
 import { scanColumns } from './scanColumns.ts';
-import { scanCuboids } from './scanCuboids.ts';
+import { scanCuboids, type ScanReport } from './scanCuboids.ts';
 import { scanDimensions } from './scanDimensions.ts';
 import type { BuildOptions, BuildProgress, BuildSummary } from './types.ts';
 import { isNumericType, validateExpressions, type ExpressionTypes } from './validateExpressions.ts';
@@ -41,19 +42,21 @@ export async function buildCube(model: CubeModel, options: BuildOptions): Promis
     writer = await openCubeVersion(options.cubesDir, data);
     emit({ cube: model.name, phase: 'scan' });
     const sql = cuboidScanSql(model, columns, dimensions.codeTables, plan.cuboids);
-    const rowsRead: number[] = [];
+    const cuboidRows: number[] = [];
     let reported = 0;
-    await sourceStep(model, 'scanning cuboids', () =>
-      scanCuboids(connection, sql, plan.cuboids, (cuboid, index) => {
-        const { estimatedRows, reason } = plan.cuboids[index]!;
-        writer!.addCuboid({ ...cuboid, estimatedRows, reason }, index);
-        rowsRead[index] = cuboid.rows;
-        // Progress is reported in plan order, whatever order the scan reads cuboids in.
-        for (; rowsRead[reported] !== undefined; reported++) {
-          emit({ cube: model.name, phase: 'cuboid', name: plan.cuboids[reported]!.name, index: reported, total: plan.cuboids.length, rows: rowsRead[reported]! });
-        }
-      }),
-    );
+    const onCuboid = (cuboid: CuboidData, index: number) => {
+      const { estimatedRows, reason } = plan.cuboids[index]!;
+      writer!.addCuboid({ ...cuboid, estimatedRows, reason }, index);
+      cuboidRows[index] = cuboid.rows;
+      // Progress is reported in plan order, whatever order the scan reads cuboids in.
+      for (; cuboidRows[reported] !== undefined; reported++) {
+        emit({ cube: model.name, phase: 'cuboid', name: plan.cuboids[reported]!.name, index: reported, total: plan.cuboids.length, rows: cuboidRows[reported]! });
+      }
+    };
+    // DuckDB's count passes the source's rows near the end (see runReporting): more than the source has is all of it.
+    const onScan = ({ pass, passes, rowsRead }: ScanReport) =>
+      emit({ cube: model.name, phase: 'scanned', pass, passes, rowsRead: Math.min(rowsRead, sourceRows), sourceRows });
+    await sourceStep(model, 'scanning cuboids', () => scanCuboids(connection, sql, plan.cuboids, onCuboid, onScan, options.progressIntervalMs));
     emit({ cube: model.name, phase: 'write' });
   } catch (error) {
     await database.close();

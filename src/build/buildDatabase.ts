@@ -34,6 +34,9 @@ export async function openBuildDatabase(model: CubeModel): Promise<BuildDatabase
     connection.closeSync();
     instance.closeSync();
   };
+  // Tracks how far a running query has read (see runReporting), without drawing DuckDB's own bar.
+  await connection.run('SET enable_progress_bar = true');
+  await connection.run('SET enable_progress_bar_print = false');
   try {
     for (const statement of sourceSetup(model)) await connection.run(statement);
   } catch (error) {

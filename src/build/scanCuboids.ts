@@ -4,9 +4,18 @@ import { HLL_REGISTERS } from '../model/partials.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
 import { columnItems, copyColumns, forEachChunk } from './chunkColumns.ts';
 import type { CuboidScanSql, CuboidSql } from './cuboidScanSql.ts';
+import { runReporting } from './queryProgress.ts';
+
+/** How far stage 1 has got: pass `pass` of `passes` over the source has read `rowsRead` rows (Infinity once it has ended). */
+export interface ScanReport {
+  pass: number;
+  passes: number;
+  rowsRead: number;
+}
 
 /**
- * Runs the cuboid scan (stage 1) once, then reads each cuboid out of its result
+ * Runs the cuboid scan (stage 1) once, reporting the rows each pass over the source
+ * has read to `onScan` every `intervalMs`, then reads each cuboid out of its result
  * (stage 2), handing each to `onCuboid` (with its index in `planned`) as soon as it is
  * read. DuckDB computes the next cuboid's cells while this thread copies the current
  * one's (a materialised result does not hold the connection); HLL registers are
@@ -18,10 +27,17 @@ export async function scanCuboids(
   sql: CuboidScanSql,
   planned: PlannedCuboid[],
   onCuboid: (cuboid: CuboidData, index: number) => void,
+  onScan: (report: ScanReport) => void = () => {},
+  intervalMs?: number,
 ): Promise<void> {
   // No cuboids planned: there is nothing to group (and GROUPING SETS () is not SQL).
   if (sql.cuboids.length === 0) return;
-  for (const stage of sql.stages) await connection.run(stage.create);
+  const passes = sql.stages.length;
+  for (const [pass, stage] of sql.stages.entries()) {
+    onScan({ pass, passes, rowsRead: 0 });
+    await runReporting(connection, stage.create, (rowsRead) => onScan({ pass, passes, rowsRead }), intervalMs);
+    onScan({ pass, passes, rowsRead: Infinity });
+  }
   const largest = planned.reduce((best, cuboid, index) => (cuboid.estimatedRows > planned[best]!.estimatedRows ? index : best), 0);
   const order = [largest, ...[...planned.keys()].filter((index) => index !== largest)];
   let next: Promise<DuckDBMaterializedResult> | undefined = connection.run(sql.cuboids[largest]!.read);

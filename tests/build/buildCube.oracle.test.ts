@@ -80,4 +80,26 @@ describe('progress', () => {
     const done = events.find((event) => event.cube === 'sales' && event.phase === 'done');
     expect(done?.phase === 'done' && done.summary.cuboids.every((cuboid) => cuboid.rows > 0 && cuboid.bytes > 0 && cuboid.reason.length > 0)).toBe(true);
   });
+
+  it('reports each pass over the source from none to all of its rows read, before any cuboid', () => {
+    for (const cube of Object.keys(built)) {
+      const ofCube = events.filter((event) => event.cube === cube);
+      const plan = ofCube.find((event) => event.phase === 'plan');
+      const sourceRows = plan?.phase === 'plan' ? plan.sourceRows : -1;
+      const phases = ofCube.map((event) => event.phase);
+      const scanned = ofCube.flatMap((event) => (event.phase === 'scanned' ? [event] : []));
+      expect(scanned.length).toBeGreaterThan(0);
+      expect(phases.indexOf('scanned')).toBe(phases.indexOf('scan') + 1);
+      expect(phases.lastIndexOf('scanned')).toBeLessThan(phases.indexOf('cuboid'));
+      const passes = scanned[0]!.passes;
+      expect(new Set(scanned.map((event) => event.pass))).toEqual(new Set(Array.from({ length: passes }, (_, pass) => pass)));
+      for (let pass = 0; pass < passes; pass++) {
+        const reads = scanned.filter((event) => event.pass === pass).map((event) => event.rowsRead);
+        expect(scanned.every((event) => event.passes === passes && event.sourceRows === sourceRows)).toBe(true);
+        expect(reads[0]).toBe(0);
+        expect(reads.at(-1)).toBe(sourceRows);
+        expect(reads.every((read, index) => index === 0 || read >= reads[index - 1]!)).toBe(true);
+      }
+    }
+  });
 });
