@@ -71,7 +71,7 @@ export async function buildFromCli(options: { definitionsDir: string; cubesDir: 
   }
 }
 
-/** Plain lines (logs, CI) report a scan's rows read at most this often. */
+/** Plain lines (logs, CI) report a pass's start, its end, and the rows read in between at most this often. */
 const SCAN_LINE_MS = 10_000;
 
 /** Progress bars over the source rows scanned and over cuboids on a terminal; plain lines otherwise (logs, CI). */
@@ -103,7 +103,8 @@ function buildReporter(): (event: BuildProgress) => void {
         } else {
           const text = `  ${label}: ${number(rowsRead)} of ${number(sourceRows)} source rows read`;
           // Reading can reach the last row a while before the pass ends: that line is said once.
-          if (text !== lastScanLine.text && (rowsRead === sourceRows || Date.now() - lastScanLine.at >= SCAN_LINE_MS)) {
+          const due = rowsRead === 0 || rowsRead === sourceRows || Date.now() - lastScanLine.at >= SCAN_LINE_MS;
+          if (due && text !== lastScanLine.text) {
             lastScanLine = { at: Date.now(), text };
             say(text);
           }
