@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+import mercurius from 'mercurius';
 import { serve, type Server } from '../src/server/serve.ts';
 import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, shownAgainst, wholeMs, writeSection } from './benchSupport.ts';
 
@@ -8,9 +9,11 @@ import { benchCubes, benchModel, benchWarehouse, currentLoad, machineLine, ms, s
  * GraphQL throughput with autocannon, in one run: a cached GraphQL query (served by the
  * GraphQL response cache), an uncached GraphQL query answered from a cuboid (a server
  * with cacheBytes 0: no result cache, no response cache), the same CubeQuery over REST
- * on that server (what GraphQL adds to the engine), and the same response body from a
- * bare fastify route returning precomputed JSON — the ceiling of HTTP on this machine. Load generator and servers share this process, as
- * they share the machine; each gets the same handicap.
+ * on that server (what GraphQL adds to the engine), the same response body from a
+ * bare fastify route returning precomputed JSON — the ceiling of HTTP on this machine —
+ * and from bare mercurius resolving the same query to the precomputed answer (what
+ * GraphQL itself costs, before any cube is read). Load generator and servers share this
+ * process, as they share the machine; each gets the same handicap.
  *
  *   npx tsx bench/graphql.ts [--rows 2000000] [--seconds 10] [--connections 10]
  */
@@ -35,6 +38,27 @@ const QUERY = `{ transactions(levels: { region: province, time: quarter },
     totals { amount profit }
     meta { source cuboid exact }
 } }`;
+
+/**
+ * A schema in which QUERY is valid and whose answer has QUERY's shape, for bare
+ * mercurius (JIT on, as on our server) to resolve to the precomputed answer.
+ */
+const BARE_SCHEMA = `
+enum RegionLevel { province }
+enum TimeLevel { quarter }
+enum Measure { amount profit }
+input Levels { region: RegionLevel, time: TimeLevel }
+input TierFilter { in: [String!] }
+input SegmentFilter { tier: TierFilter }
+input Where { segment: SegmentFilter }
+input Order { measure: Measure, desc: Boolean }
+type Region { province: String }
+type Time { quarter: String }
+type Row { region: Region, time: Time, amount: Float, profit: Float }
+type Totals { amount: Float, profit: Float }
+type Meta { source: String, cuboid: String, exact: Boolean }
+type Result { rows: [Row!]!, totals: Totals, meta: Meta }
+type Query { transactions(levels: Levels, where: Where, orderBy: [Order!], first: Int): Result }`;
 
 /** QUERY as the CubeQuery REST takes. */
 const REST_QUERY = {
@@ -105,6 +129,7 @@ async function main(): Promise<void> {
   const cached: Server = await serve({ definitionsDir: 'definitions', cubesDir, port: 0, logger: quiet });
   const uncached: Server = await serve({ definitionsDir: 'definitions', cubesDir, port: 0, logger: quiet, cacheBytes: 0 });
   const ceiling = Fastify();
+  const bareGraphQL = Fastify();
   try {
     const first = await fetch(`${cached.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const payload = await first.text();
@@ -120,9 +145,14 @@ async function main(): Promise<void> {
     }
     ceiling.post('/ceiling', async (_, reply) => reply.type('application/json; charset=utf-8').send(payload));
     const ceilingUrl = await ceiling.listen({ host: '127.0.0.1', port: 0 });
+    await bareGraphQL.register(mercurius, { schema: BARE_SCHEMA, jit: 1, resolvers: { Query: { transactions: async () => answer.data!.transactions } } });
+    const bareGraphQLUrl = await bareGraphQL.listen({ host: '127.0.0.1', port: 0 });
+    const barePayload = await (await fetch(`${bareGraphQLUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+    if (barePayload !== payload) throw new Error(`bare mercurius must send the same response body: ${barePayload.slice(0, 500)}`);
 
     const measured = {
       ceiling: await load(`${ceilingUrl}/ceiling`, body),
+      bareGraphQL: await load(`${bareGraphQLUrl}/graphql`, body),
       cached: await load(`${cached.url}/graphql`, body),
       uncached: await load(`${uncached.url}/graphql`, body),
       rest: await load(`${uncached.url}/v1/query`, restBody),
@@ -132,6 +162,10 @@ async function main(): Promise<void> {
       return `${shownAgainst(share * 100, 0, goal * 100, 'higher')}% ${share >= goal ? '✓' : '✗'} (goal ≥ ${goal * 100}%)`;
     };
     // The mean follows exactly from the throughput: every connection always has one request in flight (Little's law).
+    const share = (run: Load) => `${((run.requestsPerSecond / measured.ceiling.requestsPerSecond) * 100).toFixed(0)}%`;
+    const micros = (run: Load) => 1e6 / run.requestsPerSecond;
+    // What a request may cost beyond bare mercurius's for uncached GraphQL to reach half the ceiling.
+    const halfCeilingBudget = 2 * micros(measured.ceiling) - micros(measured.bareGraphQL);
     const line = (name: string, run: Load, share: string) =>
       `| ${name} | ${Math.round(run.requestsPerSecond).toLocaleString('en-US')} | ${ms((connections * 1000) / run.requestsPerSecond)} | ${wholeMs(run.p50)} | ${wholeMs(run.p99)} | ${run.errors + run.non2xx} | ${share} |`;
     const text = [
@@ -146,12 +180,14 @@ async function main(): Promise<void> {
       '| endpoint | requests/s | mean ms | p50 ms | p99 ms | errors | share of the ceiling |',
       '|---|---:|---:|---:|---:|---:|---:|',
       line('bare fastify route, precomputed JSON (ceiling)', measured.ceiling, '100%'),
+      line('bare mercurius, resolving to the precomputed answer', measured.bareGraphQL, share(measured.bareGraphQL)),
       line('GraphQL, cached result', measured.cached, ratio(measured.cached, 0.8)),
       line('GraphQL, uncached, from a cuboid', measured.uncached, ratio(measured.uncached, 0.5)),
-      line('REST, uncached, the same CubeQuery (for comparison)', measured.rest, `${((measured.rest.requestsPerSecond / measured.ceiling.requestsPerSecond) * 100).toFixed(0)}%`),
+      line('REST, uncached, the same CubeQuery (for comparison)', measured.rest, share(measured.rest)),
       '',
       '- The load generator and the servers share this process (and its two cores): the ceiling pays the same handicap.',
       `- *mean*: ${connections} connections ÷ requests per second (each connection always has one request in flight). *p50*, *p99*: autocannon's latency histogram, which counts whole milliseconds.`,
+      `- *Bare mercurius*: a fastify app with only mercurius (JIT on), whose schema accepts the same query and whose resolver returns the precomputed answer; it sends the same bytes. It takes ${Math.round(micros(measured.bareGraphQL))} µs of this process per request against the ceiling's ${Math.round(micros(measured.ceiling))} µs, so for uncached GraphQL to reach 50% of the ceiling, validating, aggregating and shaping a query would have to fit in ${halfCeilingBudget > 0 ? `${Math.round(halfCeilingBudget)} µs` : 'less than nothing'} per request.`,
       '- *Cached*: repeated requests are answered by the GraphQL response cache (same body, same caller scope, same cube versions) before mercurius parses anything.',
       '- *Uncached*: a second server with `cacheBytes: 0` (no result cache, no response cache), so every request is parsed and executed, and routes, scans the cuboid, folds and finishes.',
       `- *REST*: \`POST /v1/query\` on the uncached server with the CubeQuery the GraphQL query builds (checked to answer the same rows and totals; ${restPayload.length.toLocaleString('en-US')} bytes of JSON). Uncached GraphQL reaches ${((measured.uncached.requestsPerSecond / measured.rest.requestsPerSecond) * 100).toFixed(0)}% of its throughput.`,
@@ -160,6 +196,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${text}\n`);
   } finally {
     await ceiling.close();
+    await bareGraphQL.close();
     await cached.close();
     await uncached.close();
   }
