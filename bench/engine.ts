@@ -305,6 +305,8 @@ async function scanThroughput(): Promise<{ rows: number; median: number; rowsPer
     codes: { account: Int32Array.from({ length: scanRows }, () => next() % 1000), branch: Int32Array.from({ length: scanRows }, () => next() % 200) },
     partials: { amount__sum: Float64Array.from({ length: scanRows }, () => (next() % 100_000) / 100) },
     registers: {},
+    // Random codes: the rows are in no order.
+    sortedBy: [],
   };
   const members = (count: number) => Array.from({ length: count }, (_, code) => String(code).padStart(4, '0'));
   const engine = new CubeEngine({ cacheBytes: 0 });

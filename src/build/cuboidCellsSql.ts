@@ -1,5 +1,6 @@
 import { quoteIdentifier } from '../model/sourceSql.ts';
 import type { PartialSpec } from '../model/partials.ts';
+import { levelKey } from '../model/types.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
 import { groupingId } from './groupingSets.ts';
 import { cellsSet, groupedDimensions, heldBy, keysOf, stageAggregate, valueColumn, valueSet, type ScanShape } from './scanShape.ts';
@@ -9,7 +10,7 @@ import { cellsSet, groupedDimensions, heldBy, keysOf, stageAggregate, valueColum
  * member codes) to the cuboid's grain, finish the partials (a sum of no values is 0,
  * a min/max of no values NaN), take exact distinct counts from the distinct scan and
  * HLL registers from value sets. Only the partials the cuboid holds are read. Cells
- * are in code order, which is the order they are read and stored in.
+ * are read and stored in code order of the planned sort keys (PlannedCuboid.sortedBy).
  */
 export const CUBOID_ROWS = 'cuboid_rows';
 export const CUBOID_DISTINCTS = 'cuboid_distincts';
@@ -22,7 +23,7 @@ export interface CuboidSql {
   partials: PartialSpec[];
   /** HLL partials, each with the query returning (cell INTEGER, register SMALLINT, rank UTINYINT). */
   registers: { partial: PartialSpec; sql: string }[];
-  /** The cells, in code order: codes, then partials (or only stage_rows when the cuboid has neither). */
+  /** The cells, in sort-key order: codes, then partials (or only stage_rows when the cuboid has neither). */
   read: string;
 }
 
@@ -33,6 +34,7 @@ const BIT_54 = '18014398509481984::UBIGINT';
 
 export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid): CuboidSql {
   const keys = keysOf(shape, cuboid);
+  const sorted = cuboid.sortedBy.map((dimension) => shape.columns.code.get(levelKey(dimension, cuboid.levels[dimension]!))!);
   // Without a period the cells set is the cuboid's own grouping: each stage-1 row is already one cell.
   const fold = cellsSet(shape, cuboid).length > keys.length;
   const groupBy = fold && keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
@@ -54,14 +56,14 @@ export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid): CuboidS
   ];
   const joins = counts.length === 0 ? '' : `\nLEFT JOIN counts ON ${joinOn('cells', 'counts', keys)}`;
   // Keys are unique per cell, so ordering by them numbers cells the same way wherever it is done.
-  const orderBy = keys.length > 0 ? `\nORDER BY ${keys.map((key) => `cells.${key}`).join(', ')}` : '';
+  const orderBy = sorted.length > 0 ? `\nORDER BY ${sorted.map((key) => `cells.${key}`).join(', ')}` : '';
   return {
     name: cuboid.name,
     dimensions: groupedDimensions(shape.model, cuboid).map((dimension) => dimension.name),
     partials: [...folded, ...counted],
     registers: heldBy(shape.partials, cuboid, 'hll').map((partial) => ({
       partial,
-      sql: registerSql(cells, keys, valueColumn(shape, partial), groupingId(shape.grouping, valueSet(shape, cuboid, partial))),
+      sql: registerSql(cells, keys, sorted, valueColumn(shape, partial), groupingId(shape.grouping, valueSet(shape, cuboid, partial))),
     })),
     read: `WITH ${[cells, ...counts].join(',\n')}\nSELECT ${columns.join(', ') || 'cells.stage_rows'}\nFROM cells${joins}${orderBy}`,
   };
@@ -91,11 +93,12 @@ function finishPartial(shape: ScanShape, partial: PartialSpec, fold: boolean): s
 /**
  * Per (cell, register) the highest rank among the cell's distinct values, from the
  * 64-bit hash h: register = top 10 bits, rank = 1 + trailing zeros of the low 54 bits
- * (55 when they are all zero, by setting bit 54). Must match src/model/hll.ts.
+ * (55 when they are all zero, by setting bit 54). Must match src/model/hll.ts. Cells are
+ * numbered in the order `read` returns them: by the sort keys.
  */
-function registerSql(cells: string, keys: string[], value: string, gid: string): string {
+function registerSql(cells: string, keys: string[], sorted: string[], value: string, gid: string): string {
   const carry = keys.map((key) => `${key}, `).join('');
-  const cellNumbers = `SELECT ${carry}(row_number() OVER (${keys.length > 0 ? `ORDER BY ${keys.join(', ')}` : ''}) - 1)::INTEGER AS cell FROM cells`;
+  const cellNumbers = `SELECT ${carry}(row_number() OVER (${sorted.length > 0 ? `ORDER BY ${sorted.join(', ')}` : ''}) - 1)::INTEGER AS cell FROM cells`;
   return `WITH ${cells}
 SELECT c.cell, r.register, max(r.rank)
 FROM (SELECT ${carry}(h >> 54)::SMALLINT AS register, (bit_count(~w & (w - 1)) + 1)::UTINYINT AS rank

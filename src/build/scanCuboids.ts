@@ -65,7 +65,7 @@ function cuboidOf(cells: DuckDBMaterializedResult, statements: CuboidSql, planne
   statements.dimensions.forEach((dimension, index) => (codes[dimension] = arrays[index] as Int32Array));
   const partials: Record<string, Float64Array> = {};
   statements.partials.forEach((partial, index) => (partials[partial.column] = arrays[statements.dimensions.length + index] as Float64Array));
-  return { name: planned.name, levels: planned.levels, rows, codes, partials, registers };
+  return { name: planned.name, levels: planned.levels, rows, codes, partials, registers, sortedBy: planned.sortedBy };
 }
 
 /** (cell, register, rank) rows → one flat array of HLL_REGISTERS bytes per cell (absent = 0). */

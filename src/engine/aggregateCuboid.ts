@@ -37,7 +37,7 @@ export function aggregateCuboid(
   const columns = (name: string) => cuboid.codes[name]!;
   const program = compileFilters(cube, filters, levelOf);
   const conjunction = conjuncts(program);
-  const { ranges, settled } = rowsToScan(program, conjunction, columns, cuboid, sortOrder(cube.data.model, cuboid));
+  const { ranges, settled } = rowsToScan(program, conjunction, columns, cuboid, sortOrder(cuboid));
   const partials = { values: cuboid.partials, registers: cuboid.registers };
   // The row groups live only until folded, so they go in the shared scratch buffer.
   const grouping = groupRows(keys, cuboid.rows, rowFilter(conjunction, columns, settled), rowScratch(cuboid.rows), ranges);

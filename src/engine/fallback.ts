@@ -121,6 +121,8 @@ function virtualCuboid(
     codes,
     partials,
     registers: {},
+    // Rows come as DuckDB groups them: no order to narrow by.
+    sortedBy: [],
   };
 }
 

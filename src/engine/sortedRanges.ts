@@ -1,13 +1,12 @@
 import type { CuboidData } from '../model/data.ts';
-import type { CubeModel } from '../model/types.ts';
 import type { RowRanges } from './rowRanges.ts';
 import { scratchInt32 } from './scratch.ts';
 
 /**
- * Narrowing by sort order: cuboid rows are stored sorted by their codes, grouped
- * dimensions in model order, so the rows whose leading codes pass the filter's masks
- * are runs that binary search finds exactly, where zone maps can only skip whole
- * blocks. A year × brand × region query keeping one category and one region reads its
+ * Narrowing by sort order: cuboid rows are stored sorted by the codes of their sort
+ * keys (CuboidData.sortedBy, chosen by the planner), so the rows whose leading codes
+ * pass the filter's masks are runs that binary search finds exactly, where zone maps
+ * can only skip whole blocks. A year × brand × region query keeping one category and one region reads its
  * few hundred rows instead of the blocks they lie in.
  */
 export interface Narrowing {
@@ -29,15 +28,15 @@ export interface SortOrder {
 const sortOrders = new WeakMap<CuboidData, SortOrder>();
 
 /**
- * How the cuboid's rows are sorted: by its grouped dimensions in model order, as far as
- * the rows bear that out (checked once, so a file written in another order is read
- * correctly, only without narrowing).
+ * How the cuboid's rows are sorted: by its sort keys, as far as the rows bear that out
+ * (checked once, so a file written in another order is read correctly, only without
+ * narrowing).
  */
-export function sortOrder(model: CubeModel, cuboid: CuboidData): SortOrder {
+export function sortOrder(cuboid: CuboidData): SortOrder {
   let order = sortOrders.get(cuboid);
   if (order === undefined) {
-    const grouped = model.dimensions.flatMap((dimension) => (cuboid.levels[dimension.name] === undefined ? [] : [dimension.name]));
-    order = sortedPrefix(grouped, grouped.map((name) => cuboid.codes[name]!), cuboid.rows);
+    const { sortedBy } = cuboid;
+    order = sortedPrefix(sortedBy, sortedBy.map((name) => cuboid.codes[name]!), cuboid.rows);
     sortOrders.set(cuboid, order);
   }
   return order;

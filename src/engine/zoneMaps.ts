@@ -4,8 +4,8 @@ import { scratchInt32 } from './scratch.ts';
 
 /**
  * Zone maps: the smallest and largest member code of a code column in each block of
- * BLOCK_ROWS rows. Cuboid rows are stored sorted by their codes (grouped dimensions in
- * model order), so the first dimension's blocks span a member or two and later ones
+ * BLOCK_ROWS rows. Cuboid rows are stored sorted by the codes of their sort keys
+ * (CuboidData.sortedBy), so the first key's blocks span a member or two and later ones
  * narrow wherever they correlate with it; a block whose code span holds no member a
  * filter keeps cannot pass, and the scan skips it.
  */

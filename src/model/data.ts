@@ -40,6 +40,11 @@ export interface ManifestCuboid {
   /** Arrow IPC file: one Int32 code column per grouped dimension (named after it), then partials. */
   file: string;
   bytes: number;
+  /**
+   * Grouped dimensions the rows are sorted by (by their codes), major first. Manifests
+   * written before this field are sorted by the grouped dimensions in model order.
+   */
+  sortedBy: string[];
 }
 
 export interface Manifest {
@@ -70,6 +75,8 @@ export interface CuboidData {
   partials: Record<string, Float64Array>;
   /** HLL partial column → registers, rows × HLL_REGISTERS bytes, row-major. */
   registers: Record<string, Uint8Array>;
+  /** Grouped dimensions the rows are sorted by, major first (a claim: the engine checks it once before relying on it). */
+  sortedBy: string[];
 }
 
 export interface CubeData {

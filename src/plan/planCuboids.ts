@@ -3,6 +3,7 @@ import { cuboidLattice, type CuboidLattice } from './cuboidLattice.ts';
 import { estimateRows } from './estimateRows.ts';
 import { heldPartials } from './heldPartials.ts';
 import { cuboidName, levelsCover, rollsUpTo } from './levels.ts';
+import { sortKeys } from './sortKeys.ts';
 import type { CuboidPlan, PlannedCuboid, PlanStats } from './types.ts';
 
 /**
@@ -14,12 +15,15 @@ import type { CuboidPlan, PlannedCuboid, PlanStats } from './types.ts';
  */
 export function planCuboids(model: CubeModel, stats: PlanStats): CuboidPlan {
   const explicit = withSecuredVariants(model, stats, explicitCuboids(model, stats));
-  if (!model.aggregation.auto) return { cuboids: explicit };
-  return { cuboids: [...explicit, ...chooseGreedily(model, stats, cuboidLattice(model), explicit)] };
+  const chosen = model.aggregation.auto ? [...explicit, ...chooseGreedily(model, stats, cuboidLattice(model), explicit)] : explicit;
+  return { cuboids: chosen.map((cuboid) => ({ ...cuboid, sortedBy: sortKeys(model, cuboid.levels, stats) })) };
 }
 
-function explicitCuboids(model: CubeModel, stats: PlanStats): PlannedCuboid[] {
-  const byName = new Map<string, PlannedCuboid>();
+/** A cuboid chosen, before its sort order is settled. */
+type Chosen = Omit<PlannedCuboid, 'sortedBy'>;
+
+function explicitCuboids(model: CubeModel, stats: PlanStats): Chosen[] {
+  const byName = new Map<string, Chosen>();
   for (const { levels, measures } of model.aggregation.cuboids) {
     const name = cuboidName(model, levels);
     const partials = heldPartials(model, 'explicit', measures);
@@ -36,7 +40,7 @@ function explicitCuboids(model: CubeModel, stats: PlanStats): PlannedCuboid[] {
  * cannot answer any of its queries. Each explicit cuboid (or the apex, when none is
  * listed) therefore gets a variant that also holds the role's row levels.
  */
-function withSecuredVariants(model: CubeModel, stats: PlanStats, explicit: PlannedCuboid[]): PlannedCuboid[] {
+function withSecuredVariants(model: CubeModel, stats: PlanStats, explicit: Chosen[]): Chosen[] {
   const planned = new Map(explicit.map((cuboid) => [cuboid.name, cuboid]));
   const security = heldPartials(model, 'security');
   const bases = explicit.length === 0 ? [{ levels: {}, partials: security }] : explicit;
@@ -65,7 +69,7 @@ function finerOf(model: CubeModel, dimensionName: string, held: string | undefin
   return dimension.finest;
 }
 
-function chooseGreedily(model: CubeModel, stats: PlanStats, lattice: CuboidLattice, explicit: PlannedCuboid[]): PlannedCuboid[] {
+function chooseGreedily(model: CubeModel, stats: PlanStats, lattice: CuboidLattice, explicit: Chosen[]): Chosen[] {
   const { levels, coverStart, covered } = lattice;
   const count = levels.length;
   const size = Float64Array.from(levels, (cuboid) => Math.max(1, estimateRows(model, cuboid, stats)));
@@ -82,7 +86,7 @@ function chooseGreedily(model: CubeModel, stats: PlanStats, lattice: CuboidLatti
     }
   }
 
-  const chosen: PlannedCuboid[] = [];
+  const chosen: Chosen[] = [];
   let budget = model.aggregation.rowBudget;
   while (chosen.length < model.aggregation.maxCuboids) {
     let best = -1;
@@ -114,7 +118,7 @@ function chooseGreedily(model: CubeModel, stats: PlanStats, lattice: CuboidLatti
   return chosen;
 }
 
-function autoCuboid(model: CubeModel, levels: CuboidLevels, rows: number, benefit: number): PlannedCuboid {
+function autoCuboid(model: CubeModel, levels: CuboidLevels, rows: number, benefit: number): Chosen {
   return {
     name: cuboidName(model, levels),
     levels,

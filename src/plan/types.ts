@@ -22,6 +22,8 @@ export interface PlannedCuboid {
   reason: string;
   /** Partial columns it stores, in cube order (see heldPartials: not every cuboid stores exact distinct counts). */
   partials: string[];
+  /** Grouped dimensions its rows are sorted by, major first (see sortKeys). */
+  sortedBy: string[];
 }
 
 export interface CuboidPlan {

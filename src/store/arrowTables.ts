@@ -10,9 +10,8 @@ import {
   vectorFromArray,
   type Vector,
 } from 'apache-arrow';
-import type { CuboidData } from '../model/data.ts';
+import type { CuboidData, ManifestCuboid } from '../model/data.ts';
 import { HLL_REGISTERS, type PartialSpec } from '../model/partials.ts';
-import type { CuboidLevels } from '../model/types.ts';
 
 /**
  * CubeData parts ↔ Arrow IPC files. Cuboids: an Int32 code column per grouped
@@ -35,10 +34,10 @@ export async function cuboidToIPC(cuboid: CuboidData): Promise<Uint8Array[]> {
   return pieces;
 }
 
+/** A cuboid file's table, as its manifest entry describes it (name, levels, sort keys), holding `partials`. */
 export function cuboidFromIPC(
   bytes: Uint8Array,
-  name: string,
-  levels: CuboidLevels,
+  { name, levels, sortedBy }: Pick<ManifestCuboid, 'name' | 'levels' | 'sortedBy'>,
   partials: readonly PartialSpec[],
 ): CuboidData {
   const table = tableFromIPC(bytes);
@@ -55,7 +54,7 @@ export function cuboidFromIPC(
     if (partial.role === 'hll') registers[partial.column] = fixedSizeBytes(column(partial.column), HLL_REGISTERS);
     else values[partial.column] = owned(column(partial.column), Float64Array);
   }
-  return { name, levels, rows: table.numRows, codes, partials: values, registers };
+  return { name, levels, rows: table.numRows, codes, partials: values, registers, sortedBy };
 }
 
 export function dictionaryToIPC(members: readonly (string | null)[]): Uint8Array {

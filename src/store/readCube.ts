@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CubeError } from '../errors.ts';
 import { MANIFEST_FORMAT, parentMapKey, type CubeData, type Manifest } from '../model/data.ts';
 import { cubePartials } from '../model/partials.ts';
-import { levelKey, type CubeModel, type MeasureModel } from '../model/types.ts';
+import { levelKey, type CubeModel, type DimensionModel, type MeasureModel } from '../model/types.ts';
 import { cuboidFromIPC, dictionaryFromIPC, parentMapFromIPC } from './arrowTables.ts';
 import { sha256 } from './durableFiles.ts';
 import { CURRENT_FILE, MANIFEST_FILE, VERSION_PATTERN, cubeDir, versionDir } from './layout.ts';
@@ -45,7 +45,14 @@ const ManifestShape = z.looseObject({
   levels: z.array(z.looseObject({ dimension: z.string(), level: z.string(), members: z.number(), file: z.string() })),
   parentMaps: z.array(z.looseObject({ dimension: z.string(), child: z.string(), parent: z.string(), file: z.string() })),
   cuboids: z.array(
-    z.looseObject({ name: z.string(), levels: z.record(z.string(), z.string()), rows: z.number(), partials: z.array(z.string()).optional(), file: z.string() }),
+    z.looseObject({
+      name: z.string(),
+      levels: z.record(z.string(), z.string()),
+      rows: z.number(),
+      partials: z.array(z.string()).optional(),
+      sortedBy: z.array(z.string()).optional(),
+      file: z.string(),
+    }),
   ),
   checksums: z.record(z.string(), z.string()),
 });
@@ -78,7 +85,14 @@ export async function readManifest(cubesDir: string, cube: string, version?: str
   }
   // Manifests written before cuboids listed their partials: every cuboid held every partial.
   const every = cubePartials(checked.data.model.measures as MeasureModel[]).map((partial) => partial.column);
-  const cuboids = checked.data.cuboids.map((cuboid) => ({ ...cuboid, partials: cuboid.partials ?? every }));
+  const dimensions = (checked.data.model.dimensions as DimensionModel[]).map((dimension) => dimension.name);
+  const cuboids = checked.data.cuboids.map((cuboid, index) => {
+    // Manifests written before cuboids listed their sort keys: rows were sorted by the grouped dimensions in model order.
+    const sortedBy = cuboid.sortedBy ?? dimensions.filter((dimension) => cuboid.levels[dimension] !== undefined);
+    const stranger = sortedBy.find((dimension) => cuboid.levels[dimension] === undefined);
+    if (stranger !== undefined) throw corrupt(cube, chosen, `${MANIFEST_FILE} is malformed at cuboids.${index}.sortedBy: cuboid ${cuboid.name} does not group ${stranger}`);
+    return { ...cuboid, partials: cuboid.partials ?? every, sortedBy };
+  });
   return { ...checked.data, cuboids } as unknown as Manifest;
 }
 
@@ -119,7 +133,7 @@ export async function readCube(cubesDir: string, cube: string, version?: string)
   const cuboids: CubeData['cuboids'] = [];
   for (const entry of manifest.cuboids) {
     const held = partials.filter((partial) => entry.partials.includes(partial.column));
-    const cuboid = await decode(entry.file, (bytes) => cuboidFromIPC(bytes, entry.name, entry.levels, held));
+    const cuboid = await decode(entry.file, (bytes) => cuboidFromIPC(bytes, entry, held));
     if (cuboid.rows !== entry.rows) throw corrupt(cube, manifest.version, `${entry.file} has ${cuboid.rows} rows, the manifest says ${entry.rows}`);
     cuboids.push(cuboid);
   }

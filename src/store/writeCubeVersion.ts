@@ -132,7 +132,8 @@ export async function openCubeVersion(cubesDir: string, data: VersionData, now =
     addCuboid(cuboid, position) {
       const file = cuboidFile(cuboid.name);
       const partials = [...Object.keys(cuboid.partials), ...Object.keys(cuboid.registers)];
-      const entry: ManifestCuboid = { name: cuboid.name, levels: cuboid.levels, rows: cuboid.rows, estimatedRows: cuboid.estimatedRows, reason: cuboid.reason, partials, file, bytes: 0 };
+      const { name, levels, rows, estimatedRows, reason, sortedBy } = cuboid;
+      const entry: ManifestCuboid = { name, levels, rows, estimatedRows, reason, partials, file, bytes: 0, sortedBy };
       cuboids[position] = entry;
       put(file, async () => {
         const pieces = await cuboidToIPC(cuboid);

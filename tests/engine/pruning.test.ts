@@ -51,6 +51,7 @@ const cuboid: CuboidData = {
   codes: { time: month, store: city },
   partials: { amount },
   registers: {},
+  sortedBy: ['time', 'store'],
 };
 const names = (prefix: string, count: number) => Array.from({ length: count }, (_, code) => `${prefix}${String(code).padStart(2, '0')}`);
 const data: CubeData = {

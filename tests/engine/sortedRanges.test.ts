@@ -2,14 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { narrowBySort, sortOrder } from '../../src/engine/sortedRanges.ts';
 import type { CuboidData } from '../../src/model/data.ts';
-import type { CubeModel } from '../../src/model/types.ts';
 
-const model = { name: 'sorted', dimensions: ['a', 'b', 'c'].map((name) => ({ name })), measures: [] } as unknown as CubeModel;
 const DIMENSIONS = ['a', 'b', 'c'];
 
 function cuboidOf(rows: number[][]): CuboidData {
   const codes = Object.fromEntries(DIMENSIONS.map((dimension, k) => [dimension, Int32Array.from(rows, (row) => row[k]!)]));
-  return { name: 'a+b+c', levels: { a: 'l', b: 'l', c: 'l' }, rows: rows.length, codes, partials: {}, registers: {} };
+  return { name: 'a+b+c', levels: { a: 'l', b: 'l', c: 'l' }, rows: rows.length, codes, partials: {}, registers: {}, sortedBy: DIMENSIONS };
 }
 
 const lexicographic = (x: number[], y: number[]) => x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
@@ -28,7 +26,7 @@ describe('narrowing by sort order', () => {
         const byDimension = new Map(
           DIMENSIONS.flatMap((dimension, k) => (masks[k] === undefined ? [] : [[dimension, Uint8Array.from(masks[k]!, Number)] as const])),
         );
-        const narrowed = narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, byDimension, cuboid.rows);
+        const narrowed = narrowBySort(sortOrder(cuboid), (dimension) => cuboid.codes[dimension]!, byDimension, cuboid.rows);
         if (narrowed === undefined) {
           expect(byDimension.size).toBe(0);
           return;
@@ -58,7 +56,7 @@ describe('narrowing by sort order', () => {
     const cuboid = cuboidOf(rows);
     const region = Uint8Array.from({ length: 5 }, (_, code) => Number(code === 2));
     const category = Uint8Array.from({ length: 40 }, (_, code) => Number(code >= 8 && code < 12));
-    const narrowed = narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['b', region], ['c', category]]), cuboid.rows)!;
+    const narrowed = narrowBySort(sortOrder(cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['b', region], ['c', category]]), cuboid.rows)!;
     expect(narrowed.settled).toEqual(new Set(['b', 'c']));
     expect([...narrowed.ranges]).toEqual(Array.from({ length: 7 }, (_, year) => [year * 200 + 88, year * 200 + 92]).flat());
   });
@@ -72,7 +70,7 @@ describe('narrowing by sort order', () => {
     const cuboid = cuboidOf(rows);
     const first = Uint8Array.from({ length: 100 }, (_, code) => Number(code === 0));
     const odd = Uint8Array.of(0, 1);
-    const narrowed = narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['a', first], ['c', odd]]), cuboid.rows)!;
+    const narrowed = narrowBySort(sortOrder(cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['a', first], ['c', odd]]), cuboid.rows)!;
     expect(narrowed.settled.size).toBe(0);
     const kept = new Uint8Array(rows.length);
     for (let r = 0; r < narrowed.ranges.length; r += 2) kept.fill(1, narrowed.ranges[r], narrowed.ranges[r + 1]);
@@ -87,16 +85,16 @@ describe('narrowing by sort order', () => {
     const rows = Array.from({ length: 20_000 }, (_, row) => [0, row >> 2, row & 3]);
     const cuboid = cuboidOf(rows);
     const alternate = Uint8Array.from({ length: 4 }, (_, code) => code & 1);
-    expect(narrowBySort(sortOrder(model, cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['c', alternate]]), cuboid.rows)).toBeUndefined();
+    expect(narrowBySort(sortOrder(cuboid), (dimension) => cuboid.codes[dimension]!, new Map([['c', alternate]]), cuboid.rows)).toBeUndefined();
   });
 
   it('sorts by as many leading dimensions as the rows bear out', () => {
-    expect(sortOrder(model, cuboidOf([[0, 0, 1], [0, 1, 0], [0, 1, 0], [1, 0, 0]]))).toEqual({ dimensions: ['a', 'b', 'c'], runs: [2, 3, 3] });
+    expect(sortOrder(cuboidOf([[0, 0, 1], [0, 1, 0], [0, 1, 0], [1, 0, 0]]))).toEqual({ dimensions: ['a', 'b', 'c'], runs: [2, 3, 3] });
     // b falls back within a = 0: rows are sorted by a alone.
-    expect(sortOrder(model, cuboidOf([[0, 1, 0], [0, 0, 0], [1, 0, 0]]))).toEqual({ dimensions: ['a'], runs: [2] });
-    expect(sortOrder(model, cuboidOf([[1, 0, 0], [0, 0, 0]])).dimensions).toEqual([]);
+    expect(sortOrder(cuboidOf([[0, 1, 0], [0, 0, 0], [1, 0, 0]]))).toEqual({ dimensions: ['a'], runs: [2] });
+    expect(sortOrder(cuboidOf([[1, 0, 0], [0, 0, 0]])).dimensions).toEqual([]);
     // A row order the build did not write is never narrowed as if it were sorted.
     const unsorted = cuboidOf([[1, 0, 0], [0, 0, 0], [1, 0, 0]]);
-    expect(narrowBySort(sortOrder(model, unsorted), (dimension) => unsorted.codes[dimension]!, new Map([['a', Uint8Array.of(1, 0)]]), 3)).toBeUndefined();
+    expect(narrowBySort(sortOrder(unsorted), (dimension) => unsorted.codes[dimension]!, new Map([['a', Uint8Array.of(1, 0)]]), 3)).toBeUndefined();
   });
 });

@@ -73,8 +73,16 @@ describe('planCuboids', () => {
       cuboids: [{ levels: { region: 'province', time: 'quarter' } }, { levels: {} }, { levels: { time: 'quarter', region: 'province' } }],
     });
     expect(planCuboids(model, bankStats).cuboids).toEqual([
-      { name: 'time.quarter+region.province', levels: { region: 'province', time: 'quarter' }, estimatedRows: 240, reason: 'explicit', partials: ['amount__sum'] },
-      { name: 'apex', levels: {}, estimatedRows: 1, reason: 'explicit', partials: ['amount__sum'] },
+      {
+        name: 'time.quarter+region.province',
+        levels: { region: 'province', time: 'quarter' },
+        estimatedRows: 240,
+        reason: 'explicit',
+        partials: ['amount__sum'],
+        // 12 quarters before 20 provinces.
+        sortedBy: ['time', 'region'],
+      },
+      { name: 'apex', levels: {}, estimatedRows: 1, reason: 'explicit', partials: ['amount__sum'], sortedBy: [] },
     ]);
   });
 

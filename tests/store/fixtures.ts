@@ -61,6 +61,7 @@ export function storeVersion(model = storeModel(), seed = 1): NewCubeVersion {
         registers: { customers__hll: registers },
         estimatedRows: 4,
         reason: 'explicit',
+        sortedBy: ['channel', 'region'],
       },
       {
         name: 'apex',
@@ -71,6 +72,7 @@ export function storeVersion(model = storeModel(), seed = 1): NewCubeVersion {
         registers: { customers__hll: new Uint8Array(HLL_REGISTERS).fill(seed) },
         estimatedRows: 1,
         reason: 'auto: benefit 1.0e+1 rows / 1 rows',
+        sortedBy: [],
       },
     ],
     sourceRows: 10,

@@ -43,7 +43,8 @@ describe('writing and reading a version', () => {
     expect(cuboid!.codes).toEqual(input.cuboids[0]!.codes);
     expect(cuboid!.partials.amount__sum).toEqual(input.cuboids[0]!.partials.amount__sum);
     expect(cuboid!.registers.customers__hll).toEqual(input.cuboids[0]!.registers.customers__hll);
-    expect(apex).toMatchObject({ name: 'apex', rows: 1, codes: {} });
+    expect(cuboid!.sortedBy).toEqual(['channel', 'region']);
+    expect(apex).toMatchObject({ name: 'apex', rows: 1, codes: {}, sortedBy: [] });
     expect(manifest.cuboids.map((entry) => [entry.file, entry.estimatedRows, entry.reason])).toEqual([
       ['cuboids/region.province+channel.channel.arrow', 4, 'explicit'],
       ['cuboids/apex.arrow', 1, 'auto: benefit 1.0e+1 rows / 1 rows'],
@@ -85,6 +86,22 @@ describe('checksums', () => {
     const error = await rejection(readCube(cubesDir, 'shop'));
     expect(error.code).toBe('CUBE_CORRUPT');
     expect(error.message).toContain('manifest.json is not valid JSON');
+  });
+
+  it('read a manifest without sort keys as sorted in model order, and refuse sort keys a cuboid does not group', async () => {
+    const { version } = await writeCubeVersion(cubesDir, storeVersion());
+    const path = join(cubesDir, 'shop', version, 'manifest.json');
+    const manifest = JSON.parse(await readFile(path, 'utf8'));
+    for (const cuboid of manifest.cuboids) delete cuboid.sortedBy;
+    await writeFile(path, JSON.stringify(manifest));
+    expect((await readCube(cubesDir, 'shop')).cuboids.map((cuboid) => cuboid.sortedBy)).toEqual([['region', 'channel'], []]);
+    manifest.cuboids[0].sortedBy = ['channel', 'product'];
+    await writeFile(path, JSON.stringify(manifest));
+    const error = await rejection(readCube(cubesDir, 'shop'));
+    expect(error.code).toBe('CUBE_CORRUPT');
+    expect(error.message).toBe(
+      `cube shop version ${version} is corrupt: manifest.json is malformed at cuboids.0.sortedBy: cuboid region.province+channel.channel does not group product`,
+    );
   });
 
   it('say a cube that was never built is not built', async () => {
