@@ -6,8 +6,8 @@ import { scratchInt32 } from './scratch.ts';
  * Narrowing by sort order: cuboid rows are stored sorted by the codes of their sort
  * keys (CuboidData.sortedBy, chosen by the planner), so the rows whose leading codes
  * pass the filter's masks are runs that binary search finds exactly, where zone maps
- * can only skip whole blocks. A year × brand × region query keeping one category and one region reads its
- * few hundred rows instead of the blocks they lie in.
+ * can only skip whole blocks. A year × brand × region query keeping one category and
+ * one region reads its few hundred rows instead of the blocks they lie in.
  */
 export interface Narrowing {
   ranges: RowRanges;
