@@ -33,6 +33,8 @@ export interface CuboidSummary {
   reason: string;
   /** Partial columns the cuboid stores. */
   partials: string[];
+  /** Grouped dimensions its rows are sorted by, major first. */
+  sortedBy: string[];
 }
 
 export interface BuildSummary {
