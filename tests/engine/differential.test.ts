@@ -123,6 +123,27 @@ describe('answers like an independent SQL oracle', () => {
   }, 600_000);
 });
 
+describe('narrowing', () => {
+  it("reads only the rows of the member a filter keeps on the cuboid's smallest level", async () => {
+    const transactions = bank.cubes.transactions!;
+    const result = await bankEngine.query({
+      cube: 'transactions',
+      levels: { region: 'province', time: 'quarter' },
+      filters: [{ dimension: 'segment', level: 'tier', op: 'eq', values: ['VIP'] }],
+      measures: ['amount'],
+    });
+    const cuboid = transactions.cuboids.find((candidate) => candidate.name === result.meta.cuboid)!;
+    // The tier has the fewest members of the cuboid's levels, so its rows lead the sort.
+    const members = (dimension: string) => transactions.dictionaries[`${dimension}.${cuboid.levels[dimension]}`]!.length;
+    expect(Object.keys(cuboid.levels).every((dimension) => members('segment') <= members(dimension))).toBe(true);
+    const vip = transactions.dictionaries['segment.tier']!.indexOf('VIP');
+    const vipRows = cuboid.codes.segment!.filter((code) => code === vip).length;
+    expect(vipRows).toBeGreaterThan(0);
+    expect(vipRows).toBeLessThan(cuboid.rows);
+    expect(result.meta.rowsScanned).toBe(vipRows);
+  });
+});
+
 describe('invariants', () => {
   const additive = ['amount', 'sales', 'discounts', 'total_discount'];
 
