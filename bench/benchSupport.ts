@@ -102,11 +102,18 @@ export interface QueryRun {
 /**
  * The whole build of the cube in `modelFile` against its GROUPING SETS queries alone,
  * each in a fresh process, alternating `repeat` times; the fastest of each is kept
- * (on a shared machine timing noise only ever adds).
+ * (on a shared machine timing noise only ever adds). `pairs`: each build's seconds over
+ * those of the query run right after it, in run order.
  */
-export async function buildAgainstQuery(modelFile: string, cubesDir: string, repeat: number, label: string): Promise<{ build: BuildRun; query: QueryRun }> {
+export async function buildAgainstQuery(
+  modelFile: string,
+  cubesDir: string,
+  repeat: number,
+  label: string,
+): Promise<{ build: BuildRun; query: QueryRun; pairs: number[] }> {
   let build: BuildRun | undefined;
   let query: QueryRun | undefined;
+  const pairs: number[] = [];
   const cuboidsFile = `${modelFile}.cuboids.json`;
   for (let run = 1; run <= repeat; run++) {
     console.log(`building ${label} (fresh process, run ${run} of ${repeat})`);
@@ -117,8 +124,9 @@ export async function buildAgainstQuery(modelFile: string, cubesDir: string, rep
     const queried = await buildWorker<QueryRun>('query', modelFile, cuboidsFile);
     console.log(`GROUPING SETS alone ${queried.seconds.toFixed(2)} s`);
     if (query === undefined || queried.seconds < query.seconds) query = queried;
+    pairs.push(built.seconds / queried.seconds);
   }
-  return { build: build!, query: query! };
+  return { build: build!, query: query!, pairs };
 }
 
 /** Replaces the text between `<!-- name:begin -->` and `<!-- name:end -->` (appending the block if absent). */

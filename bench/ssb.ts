@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     await writeFile(modelFile, JSON.stringify(model));
     const cubesDir = join(scratch, 'cubes');
 
-    const { build, query: alone } = await buildAgainstQuery(modelFile, cubesDir, buildRepeat, `ssb over ${dataDir}`);
+    const { build, query: alone, pairs } = await buildAgainstQuery(modelFile, cubesDir, buildRepeat, `ssb over ${dataDir}`);
 
     const server = await serve({ definitionsDir: values.definitions, cubesDir, port: 0, logger: false, cacheBytes: 0 });
     const instance = await DuckDBInstance.create(':memory:');
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 
       const measured: Measured[] = [];
       for (const ssb of SSB_QUERIES) measured.push(await measure(server.url, duckdb, ssb, parquet, inMemory));
-      const text = section(build, alone, measured, version, threads, loadAtStart);
+      const text = section(build, alone, pairs, measured, version, threads, loadAtStart);
       await writeSection(values.results, 'ssb', text);
       console.log(text);
     } finally {
@@ -155,12 +155,17 @@ async function measure(
 }
 
 const geomean = (numbers: number[]) => Math.exp(numbers.reduce((sum, value) => sum + Math.log(value), 0) / numbers.length);
+const median = (numbers: number[]) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 const ratio = (value: number, goal?: number) => {
   const digits = value >= 10 ? 0 : 1;
   return goal === undefined ? `${value.toFixed(digits)}×` : `${shownAgainst(value, digits, goal, 'higher')}× ${value >= goal ? '✓' : '✗'}`;
 };
 
-function section(build: BuildRun, alone: QueryRun, measured: Measured[], version: string, threads: string, loadAtStart: number[]): string {
+function section(build: BuildRun, alone: QueryRun, pairs: number[], measured: Measured[], version: string, threads: string, loadAtStart: number[]): string {
   const command = `npx tsx bench/ssb.ts --sf ${scale}${repeat === 100 ? '' : ` --repeat ${repeat}`}${duckdbRepeat === 10 ? '' : ` --duckdb-repeat ${duckdbRepeat}`}${buildRepeat === 3 ? '' : ` --build-repeat ${buildRepeat}`}`;
   const buildRatio = build.seconds / alone.seconds;
   const speedups = measured.map((m) => m.parquet.median / m.arrowcube.median);
@@ -203,7 +208,7 @@ function section(build: BuildRun, alone: QueryRun, measured: Measured[], version
     '- *arrowcube over REST*: `POST /v1/query` to a server started with `serve()` (src/server/serve.ts) on a loopback port in this process, result cache off (`cacheBytes: 0`), over one kept-alive connection (`node:http`); the time includes the HTTP round trip, JSON encoding and decoding. *Of which engine*: the median `meta.elapsedMs` the server reports (routing, filter, group, fold, finish). ' +
       `${repeat} runs after 5 warm-ups.`,
     `- *DuckDB star join*: the standard SSB SQL (bench/ssb/queries.ts) in an in-memory DuckDB in this process, once over \`read_parquet\` of the same files the cube was built from, once over the five tables loaded into DuckDB memory first (no Parquet decoding: the stronger baseline). ${duckdbRepeat} runs after 2 warm-ups each.`,
-    `- *Whole build* and *GROUPING SETS query alone*: bench/buildWorker.ts, each in a fresh process, as in the Build section (the query alone is timed after the untimed dimension scan whose code tables it joins); the fastest of ${buildRepeat} alternating runs of each.`,
+    `- *Whole build* and *GROUPING SETS query alone*: bench/buildWorker.ts, each in a fresh process, as in the Build section (the query alone is timed after the untimed dimension scan whose code tables it joins); the fastest of ${buildRepeat} alternating runs of each. Each build over the query run right after it, in run order: ${pairs.map((pair) => `${pair.toFixed(2)}×`).join(', ')} (median ${median(pairs).toFixed(2)}×).`,
     `- Cuboids are the ten listed in \`bench/ssb/ssb.yaml\` (\`auto: false\`); each query is routed to the smallest cuboid whose levels are as fine as its grouped and filtered levels.`,
   ];
   return lines.join('\n');
