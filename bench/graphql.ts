@@ -157,17 +157,16 @@ async function main(): Promise<void> {
       uncached: await load(`${uncached.url}/graphql`, body),
       rest: await load(`${uncached.url}/v1/query`, restBody),
     };
-    const ratio = (run: Load, goal: number) => {
-      const share = run.requestsPerSecond / measured.ceiling.requestsPerSecond;
-      return `${shownAgainst(share * 100, 0, goal * 100, 'higher')}% ${share >= goal ? '✓' : '✗'} (goal ≥ ${goal * 100}%)`;
-    };
-    // The mean follows exactly from the throughput: every connection always has one request in flight (Little's law).
-    const share = (run: Load) => `${((run.requestsPerSecond / measured.ceiling.requestsPerSecond) * 100).toFixed(0)}%`;
+    const shareOf = (run: Load) => run.requestsPerSecond / measured.ceiling.requestsPerSecond;
+    const share = (run: Load) => `${(shareOf(run) * 100).toFixed(0)}%`;
+    const ratio = (run: Load, goal: number) =>
+      `${shownAgainst(shareOf(run) * 100, 0, goal * 100, 'higher')}% ${shareOf(run) >= goal ? '✓' : '✗'} (goal ≥ ${goal * 100}%)`;
     const micros = (run: Load) => 1e6 / run.requestsPerSecond;
     // What a request may cost beyond bare mercurius's for uncached GraphQL to reach half the ceiling.
     const halfCeilingBudget = 2 * micros(measured.ceiling) - micros(measured.bareGraphQL);
-    const line = (name: string, run: Load, share: string) =>
-      `| ${name} | ${Math.round(run.requestsPerSecond).toLocaleString('en-US')} | ${ms((connections * 1000) / run.requestsPerSecond)} | ${wholeMs(run.p50)} | ${wholeMs(run.p99)} | ${run.errors + run.non2xx} | ${share} |`;
+    // The mean follows exactly from the throughput: every connection always has one request in flight (Little's law).
+    const line = (name: string, run: Load, shown: string) =>
+      `| ${name} | ${Math.round(run.requestsPerSecond).toLocaleString('en-US')} | ${ms((connections * 1000) / run.requestsPerSecond)} | ${wholeMs(run.p50)} | ${wholeMs(run.p99)} | ${run.errors + run.non2xx} | ${shown} |`;
     const text = [
       '## GraphQL throughput',
       '',

@@ -123,9 +123,9 @@ describe('progress', () => {
       expect(phases.lastIndexOf('scanned')).toBeLessThan(phases.indexOf('cuboid'));
       const passes = scanned[0]!.passes;
       expect(new Set(scanned.map((event) => event.pass))).toEqual(new Set(Array.from({ length: passes }, (_, pass) => pass)));
+      expect(scanned.every((event) => event.passes === passes && event.sourceRows === sourceRows)).toBe(true);
       for (let pass = 0; pass < passes; pass++) {
         const reads = scanned.filter((event) => event.pass === pass).map((event) => event.rowsRead);
-        expect(scanned.every((event) => event.passes === passes && event.sourceRows === sourceRows)).toBe(true);
         expect(reads[0]).toBe(0);
         expect(reads.at(-1)).toBe(sourceRows);
         expect(reads.every((read, index) => index === 0 || read >= reads[index - 1]!)).toBe(true);
