@@ -30,8 +30,8 @@ if (mode === 'build') {
   const database = await openBuildDatabase(model);
   try {
     const columns = scanColumns(model);
-    const { codeTables } = await scanDimensions(database.connection, model, columns);
-    const { stages } = cuboidScanSql(model, columns, codeTables, cuboids);
+    const { codeTables, cardinality } = await scanDimensions(database.connection, model, columns);
+    const { stages } = cuboidScanSql(model, columns, codeTables, cuboids, cardinality);
     const begun = performance.now();
     // hash(q) reads every column of every row, so no aggregate can be optimised away.
     let rows = 0;

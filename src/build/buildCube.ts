@@ -33,7 +33,7 @@ export async function buildCube(model: CubeModel, options: BuildOptions): Promis
 
     emit({ cube: model.name, phase: 'dictionaries' });
     const dimensions = await sourceStep(model, 'scanning dimensions', () => scanDimensions(connection, model, columns));
-    const cardinality = Object.fromEntries(Object.entries(dimensions.dictionaries).map(([key, members]) => [key, members.length]));
+    const { cardinality } = dimensions;
     const plan = planCuboids(model, { sourceRows: dimensions.sourceRows, cardinality });
     sourceRows = dimensions.sourceRows;
     emit({ cube: model.name, phase: 'plan', plan, sourceRows });
@@ -41,7 +41,7 @@ export async function buildCube(model: CubeModel, options: BuildOptions): Promis
     const data = { model: withDetectedOrders(model, types), dictionaries: dimensions.dictionaries, parentMaps: dimensions.parentMaps };
     writer = await openCubeVersion(options.cubesDir, data);
     emit({ cube: model.name, phase: 'scan' });
-    const sql = cuboidScanSql(model, columns, dimensions.codeTables, plan.cuboids);
+    const sql = cuboidScanSql(model, columns, dimensions.codeTables, plan.cuboids, cardinality);
     const cuboidRows: number[] = [];
     let reported = 0;
     const onCuboid = (cuboid: CuboidData, index: number) => {

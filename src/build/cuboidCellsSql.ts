@@ -3,27 +3,29 @@ import type { PartialSpec } from '../model/partials.ts';
 import { levelKey } from '../model/types.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
 import { groupingId } from './groupingSets.ts';
-import { cellsSet, groupedDimensions, heldBy, keysOf, stageAggregate, valueColumn, valueSet, type ScanShape } from './scanShape.ts';
+import { cellsSet, heldBy, keysOf, stageAggregate, valueColumn, valueSet, type ScanShape } from './scanShape.ts';
+import { sortWords, wordSql, type SortWord } from './sortWords.ts';
 
 /**
  * Stage 2 of the cuboid scan, per cuboid: fold its stage-1 rows (already keyed by
  * member codes) to the cuboid's grain, finish the partials (a sum of no values is 0,
  * a min/max of no values NaN), take exact distinct counts from the distinct scan and
  * HLL registers from value sets. Only the partials the cuboid holds are read. Cells
- * are read and stored in code order of the planned sort keys (PlannedCuboid.sortedBy).
+ * are read and stored in code order of the planned sort keys (PlannedCuboid.sortedBy),
+ * the keys packed into sort words.
  */
 export const CUBOID_ROWS = 'cuboid_rows';
 export const CUBOID_DISTINCTS = 'cuboid_distincts';
 
 export interface CuboidSql {
   name: string;
-  /** Grouped dimensions in model order: the code columns of `read`, first. */
-  dimensions: string[];
-  /** Partials read as Float64 after the codes, in this order. */
+  /** The sort keys packed into words: the INTEGER columns of `read`, first. */
+  words: SortWord[];
+  /** Partials read as Float64 after the words, in this order. */
   partials: PartialSpec[];
   /** HLL partials, each with the query returning (cell INTEGER, register SMALLINT, rank UTINYINT). */
   registers: { partial: PartialSpec; sql: string }[];
-  /** The cells, in sort-key order: codes, then partials (or only stage_rows when the cuboid has neither). */
+  /** The cells, in sort-key order: words, then partials (or only stage_rows when the cuboid has neither). */
   read: string;
 }
 
@@ -32,9 +34,15 @@ const HASH_SEED = '6614235945328296341::UBIGINT';
 const LOW_54_BITS = '18014398509481983::UBIGINT';
 const BIT_54 = '18014398509481984::UBIGINT';
 
-export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid): CuboidSql {
+/** `cardinality`: levelKey → members, as planned with. */
+export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid, cardinality: Readonly<Record<string, number>>): CuboidSql {
   const keys = keysOf(shape, cuboid);
-  const sorted = cuboid.sortedBy.map((dimension) => shape.columns.code.get(levelKey(dimension, cuboid.levels[dimension]!))!);
+  const sortKeys = cuboid.sortedBy.map((dimension) => {
+    const key = levelKey(dimension, cuboid.levels[dimension]!);
+    return { dimension, column: shape.columns.code.get(key)!, members: cardinality[key]! };
+  });
+  const sorted = sortKeys.map((key) => key.column);
+  const words = sortWords(sortKeys);
   // Without a period the cells set is the cuboid's own grouping: each stage-1 row is already one cell.
   const fold = cellsSet(shape, cuboid).length > keys.length;
   const groupBy = fold && keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
@@ -50,16 +58,16 @@ export function cuboidCellsSql(shape: ScanShape, cuboid: PlannedCuboid): CuboidS
   SELECT ${[...keys, ...counted.map((partial) => `${distinct.counts.get(partial.column)!} AS ${cellColumn(partial)}`)].join(', ')}
   FROM ${CUBOID_DISTINCTS} WHERE gid = ${groupingId(distinct.grouping, keys)})`];
   const columns = [
-    ...keys.map((key) => `cells.${key}`),
+    ...words.map((word, index) => `${wordSql(word, 'cells')} AS w${index}`),
     ...folded.map((partial) => `cells.${cellColumn(partial)}`),
     ...counted.map((partial) => `CAST(coalesce(counts.${cellColumn(partial)}, 0) AS DOUBLE) AS ${cellColumn(partial)}`),
   ];
   const joins = counts.length === 0 ? '' : `\nLEFT JOIN counts ON ${joinOn('cells', 'counts', keys)}`;
-  // Keys are unique per cell, so ordering by them numbers cells the same way wherever it is done.
-  const orderBy = sorted.length > 0 ? `\nORDER BY ${sorted.map((key) => `cells.${key}`).join(', ')}` : '';
+  // Keys are unique per cell, so ordering by them (or their words) numbers cells the same way wherever it is done.
+  const orderBy = words.length > 0 ? `\nORDER BY ${words.map((_, index) => `w${index}`).join(', ')}` : '';
   return {
     name: cuboid.name,
-    dimensions: groupedDimensions(shape.model, cuboid).map((dimension) => dimension.name),
+    words,
     partials: [...folded, ...counted],
     registers: heldBy(shape.partials, cuboid, 'hll').map((partial) => ({
       partial,

@@ -20,8 +20,14 @@ export interface CuboidScanSql {
 
 export type { CuboidSql };
 
-/** `codeTables`: dimension → code table made by scanDimensions. */
-export function cuboidScanSql(model: CubeModel, columns: ScanColumns, codeTables: Map<string, string>, cuboids: PlannedCuboid[]): CuboidScanSql {
+/** `codeTables`: dimension → code table made by scanDimensions; `cardinality`: levelKey → members, as planned with. */
+export function cuboidScanSql(
+  model: CubeModel,
+  columns: ScanColumns,
+  codeTables: Map<string, string>,
+  cuboids: PlannedCuboid[],
+  cardinality: Readonly<Record<string, number>>,
+): CuboidScanSql {
   const shape = scanShape(model, columns, cuboids);
   const values = unique(
     shape.partials.flatMap((partial) => (stageAggregate(shape, partial) !== undefined && columns.value.has(partial.measure) ? [valueColumn(shape, partial)] : [])),
@@ -33,7 +39,7 @@ export function cuboidScanSql(model: CubeModel, columns: ScanColumns, codeTables
     const distinctValues = unique(counted.map((partial) => valueColumn(shape, partial)));
     stages.push(stage(CUBOID_DISTINCTS, groupedSelect(model, columns, codeTables, shape.distinct.grouping, distinctValues, counts)));
   }
-  return { stages, cuboids: cuboids.map((cuboid) => cuboidCellsSql(shape, cuboid)) };
+  return { stages, cuboids: cuboids.map((cuboid) => cuboidCellsSql(shape, cuboid, cardinality)) };
 }
 
 function stage(table: string, select: string): CuboidScanSql['stages'][number] {

@@ -5,6 +5,7 @@ import type { PlannedCuboid } from '../plan/types.ts';
 import { columnItems, copyColumns, forEachChunk } from './chunkColumns.ts';
 import type { CuboidScanSql, CuboidSql } from './cuboidScanSql.ts';
 import { runReporting } from './queryProgress.ts';
+import { unpackWord } from './sortWords.ts';
 
 /** How far stage 1 has got: pass `pass` of `passes` over the source has read `rowsRead` rows (Infinity once it has ended). */
 export interface ScanReport {
@@ -59,12 +60,13 @@ export async function scanCuboids(
 }
 
 function cuboidOf(cells: DuckDBMaterializedResult, statements: CuboidSql, planned: PlannedCuboid, registers: Record<string, Uint8Array>): CuboidData {
-  const kinds = [...statements.dimensions.map(() => Int32Array), ...statements.partials.map(() => Float64Array)];
+  const { words } = statements;
+  const kinds = [...words.map(() => Int32Array), ...statements.partials.map(() => Float64Array)];
   const { rows, arrays } = copyColumns(cells, kinds);
   const codes: Record<string, Int32Array> = {};
-  statements.dimensions.forEach((dimension, index) => (codes[dimension] = arrays[index] as Int32Array));
+  words.forEach((word, index) => unpackWord(word, arrays[index] as Int32Array, codes));
   const partials: Record<string, Float64Array> = {};
-  statements.partials.forEach((partial, index) => (partials[partial.column] = arrays[statements.dimensions.length + index] as Float64Array));
+  statements.partials.forEach((partial, index) => (partials[partial.column] = arrays[words.length + index] as Float64Array));
   return { name: planned.name, levels: planned.levels, rows, codes, partials, registers, sortedBy: planned.sortedBy };
 }
 

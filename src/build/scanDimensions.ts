@@ -20,6 +20,8 @@ export interface DimensionScan {
   sourceRows: number;
   /** levelKey → members in code order. */
   dictionaries: Record<string, (string | null)[]>;
+  /** levelKey → number of members (codes run 0 … n − 1). */
+  cardinality: Record<string, number>;
   /** parentMapKey → parent code of each child code. */
   parentMaps: Record<string, Int32Array>;
   /** dimension → temp table (value of the finest level's expr, then one code column per level, named by ScanColumns.code). */
@@ -94,7 +96,8 @@ ${joins.map((join) => `JOIN ${join.table} AS ${join.alias} ON r.${join.key} IS N
 
   const firstGid = gidOf.get(model.dimensions[0]!.name)!;
   const total = await connection.runAndReadAll(`SELECT coalesce(sum(source_rows), 0)::DOUBLE FROM ${DIMENSION_ROWS} WHERE gid = ${firstGid}`);
-  return { sourceRows: Number(total.getColumns()[0]![0]), dictionaries, parentMaps, codeTables };
+  const cardinality = Object.fromEntries(Object.entries(dictionaries).map(([key, members]) => [key, members.length]));
+  return { sourceRows: Number(total.getColumns()[0]![0]), dictionaries, cardinality, parentMaps, codeTables };
 }
 
 /** Codes follow the sort key (NULL member last); ties break on the member text so codes are stable. */

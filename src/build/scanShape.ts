@@ -71,7 +71,7 @@ export function heldBy(partials: readonly PartialSpec[], cuboid: PlannedCuboid, 
   return partials.filter((partial) => partial.role === role && cuboid.partials.includes(partial.column));
 }
 
-export function groupedDimensions(model: CubeModel, cuboid: PlannedCuboid): DimensionModel[] {
+function groupedDimensions(model: CubeModel, cuboid: PlannedCuboid): DimensionModel[] {
   return model.dimensions.filter((dimension) => cuboid.levels[dimension.name] !== undefined);
 }
 
