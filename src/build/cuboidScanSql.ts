@@ -5,6 +5,7 @@ import { CUBOID_DISTINCTS, CUBOID_ROWS, cuboidCellsSql, type CuboidSql } from '.
 import { groupByClause, groupingIdColumn, type GroupingSets } from './groupingSets.ts';
 import { projection, type ScanColumns } from './scanColumns.ts';
 import { scanShape, stageAggregate, unique, valueColumn } from './scanShape.ts';
+import { wordColumn, wordSql, type SortWord } from './sortWords.ts';
 
 /**
  * The SQL of the cuboid scan, as plain strings: pure, so it can be inspected, and the
@@ -13,7 +14,10 @@ import { scanShape, stageAggregate, unique, valueColumn } from './scanShape.ts';
  * distinct counts if any cuboid holds them; stage 2 reads each cuboid out of them.
  */
 export interface CuboidScanSql {
-  /** Stage 1: `CREATE TEMP TABLE <table> AS <select>`, in order; closing the build's database frees them. */
+  /**
+   * Stage 1, in order: `create` stores the rows of the GROUPING SETS query `select`
+   * keyed by sort words (see scanShape) in a temp table; closing the build's database frees them.
+   */
   stages: { create: string; select: string }[];
   cuboids: CuboidSql[];
 }
@@ -28,22 +32,37 @@ export function cuboidScanSql(
   cuboids: PlannedCuboid[],
   cardinality: Readonly<Record<string, number>>,
 ): CuboidScanSql {
-  const shape = scanShape(model, columns, cuboids);
+  const shape = scanShape(model, columns, cuboids, cardinality);
   const values = unique(
     shape.partials.flatMap((partial) => (stageAggregate(shape, partial) !== undefined && columns.value.has(partial.measure) ? [valueColumn(shape, partial)] : [])),
   );
-  const stages = [stage(CUBOID_ROWS, groupedSelect(model, columns, codeTables, shape.grouping, values, [...shape.aggregates]))];
+  const aggregates = [...shape.aggregates];
+  const stages = [
+    stage(CUBOID_ROWS, groupedSelect(model, columns, codeTables, shape.grouping, values, aggregates), shape.setWords, [...shape.carried, ...aggregates.map(([, alias]) => alias)]),
+  ];
   if (shape.distinct !== undefined) {
-    const counted = shape.partials.filter((partial) => shape.distinct!.counts.has(partial.column));
-    const counts = counted.map((partial): [string, string] => [`count(DISTINCT ${valueColumn(shape, partial)})`, shape.distinct!.counts.get(partial.column)!]);
+    const { grouping, counts: countColumns, setWords } = shape.distinct;
+    const counted = shape.partials.filter((partial) => countColumns.has(partial.column));
+    const counts = counted.map((partial): [string, string] => [`count(DISTINCT ${valueColumn(shape, partial)})`, countColumns.get(partial.column)!]);
     const distinctValues = unique(counted.map((partial) => valueColumn(shape, partial)));
-    stages.push(stage(CUBOID_DISTINCTS, groupedSelect(model, columns, codeTables, shape.distinct.grouping, distinctValues, counts)));
+    stages.push(stage(CUBOID_DISTINCTS, groupedSelect(model, columns, codeTables, grouping, distinctValues, counts), setWords, counts.map(([, alias]) => alias)));
   }
-  return { stages, cuboids: cuboids.map((cuboid) => cuboidCellsSql(shape, cuboid, cardinality)) };
+  return { stages, cuboids: cuboids.map((cuboid) => cuboidCellsSql(shape, cuboid)) };
 }
 
-function stage(table: string, select: string): CuboidScanSql['stages'][number] {
-  return { create: `CREATE TEMP TABLE ${table} AS\n${select}`, select };
+/**
+ * The table keeps gid, each row's codes as the words of its set (`CASE gid WHEN … THEN
+ * <packed codes> … END` per word), and the `kept` columns of `select` as they are.
+ */
+function stage(table: string, select: string, setWords: Map<string, SortWord[]>, kept: string[]): CuboidScanSql['stages'][number] {
+  const slots = Math.max(0, ...[...setWords.values()].map((words) => words.length));
+  const words = Array.from({ length: slots }, (_, index) => {
+    const branches = [...setWords].filter(([, set]) => set.length > index).map(([gid, set]) => `WHEN ${gid} THEN ${wordSql(set[index]!, (key) => key.column)}`);
+    return `CASE gid ${branches.join(' ')} END AS ${wordColumn(index)}`;
+  });
+  return { create: `CREATE TEMP TABLE ${table} AS
+SELECT ${['gid', ...words, ...kept].join(', ')}
+FROM (${select}) AS grouped`, select };
 }
 
 /**

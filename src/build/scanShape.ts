@@ -2,8 +2,9 @@ import { CubeError } from '../errors.ts';
 import { cubePartials, type PartialSpec } from '../model/partials.ts';
 import { levelKey, type CubeModel, type DimensionModel } from '../model/types.ts';
 import type { PlannedCuboid } from '../plan/types.ts';
-import { groupingSets, type GroupingSets } from './groupingSets.ts';
+import { groupingId, groupingSets, type GroupingSets } from './groupingSets.ts';
 import type { ScanColumns } from './scanColumns.ts';
+import { sortWords, type SortWord } from './sortWords.ts';
 
 /**
  * What the cuboid scan's first stage produces, and which of its rows each cuboid
@@ -18,6 +19,10 @@ import type { ScanColumns } from './scanColumns.ts';
  * in the main scan an aggregate is computed in every grouping set, and value sets
  * would materialise every (cell, value) pair — both grow with the fact table. The
  * second read of the source costs less than either.
+ *
+ * Stage 1 stores each row's codes packed into its set's sort words (see sortWords),
+ * not as one mostly-NULL column per level: on SSB 6 columns instead of 19, written
+ * about 0.3 s faster.
  */
 export interface ScanShape {
   model: CubeModel;
@@ -30,6 +35,12 @@ export interface ScanShape {
   aggregates: Map<string, string>;
   /** Absent when no cuboid holds an exact distinct count. */
   distinct: DistinctScan | undefined;
+  /** Cuboid name → its sort keys packed into words. */
+  words: Map<string, SortWord[]>;
+  /** The words the stage-1 rows of each grouping set (by gid) are stored under. */
+  setWords: Map<string, SortWord[]>;
+  /** Grouping keys stage 1 stores as they are beside the words: the period, and the values of HLL sets. */
+  carried: string[];
 }
 
 /** The exact distinct counts' statement: one grouping set per cuboid holding any, one count per distinct partial. */
@@ -37,33 +48,58 @@ export interface DistinctScan {
   grouping: GroupingSets;
   /** Partial column → its count column. */
   counts: Map<string, string>;
+  /** The words the rows of each of its grouping sets (by gid) are stored under: the cuboid's own. */
+  setWords: Map<string, SortWord[]>;
 }
 
 /** What the row-set helpers below need: the shape before its grouping is known. */
 type ShapeBase = Pick<ScanShape, 'model' | 'columns' | 'period'>;
 
-export function scanShape(model: CubeModel, columns: ScanColumns, cuboids: readonly PlannedCuboid[]): ScanShape {
+/** `cardinality`: levelKey → members, as planned with. */
+export function scanShape(model: CubeModel, columns: ScanColumns, cuboids: readonly PlannedCuboid[], cardinality: Readonly<Record<string, number>>): ScanShape {
   const base: ShapeBase = { model, columns, period: periodOf(model, columns) };
   const partials = cubePartials(model.measures);
-  const grouping = groupingSets(
-    cuboids.flatMap((cuboid) => [cellsSet(base, cuboid), ...heldBy(partials, cuboid, 'hll').map((partial) => valueSet(base, cuboid, partial))]),
+  const words = new Map(cuboids.map((cuboid) => [cuboid.name, wordsOf(base, cuboid, cardinality)]));
+  const readers = cuboids.flatMap((cuboid) =>
+    [cellsSet(base, cuboid), ...heldBy(partials, cuboid, 'hll').map((partial) => valueSet(base, cuboid, partial))].map((set) => ({ set, cuboid })),
   );
+  const grouping = groupingSets(readers.map(({ set }) => set));
+  // The set a cuboid folds over the period is also the set of a cuboid grouping by the
+  // period, if there is one: stored under that one's words, which hold every code of the set.
+  const setWords = new Map<string, SortWord[]>();
+  for (const { set, cuboid } of [...readers].sort((a, b) => keysOf(base, b.cuboid).length - keysOf(base, a.cuboid).length)) {
+    const gid = groupingId(grouping, set);
+    if (!setWords.has(gid)) setWords.set(gid, words.get(cuboid.name)!);
+  }
+  const codes = new Set(columns.code.values());
+  const carried = unique([...(base.period ? [base.period.column] : []), ...grouping.keys.filter((key) => !codes.has(key))]);
   const aggregates = new Map<string, string>();
   for (const partial of partials) {
     const sql = stageAggregate(base, partial);
     if (sql !== undefined && !aggregates.has(sql)) aggregates.set(sql, `a${aggregates.size}`);
   }
-  return { ...base, partials, grouping, aggregates, distinct: distinctScan(base, partials, cuboids) };
+  return { ...base, partials, grouping, aggregates, distinct: distinctScan(base, partials, cuboids, words), words, setWords, carried };
 }
 
-function distinctScan(base: ShapeBase, partials: PartialSpec[], cuboids: readonly PlannedCuboid[]): DistinctScan | undefined {
+function distinctScan(base: ShapeBase, partials: PartialSpec[], cuboids: readonly PlannedCuboid[], words: Map<string, SortWord[]>): DistinctScan | undefined {
   const holding = cuboids.filter((cuboid) => heldBy(partials, cuboid, 'distinct').length > 0);
   if (holding.length === 0) return undefined;
   const distinct = partials.filter((partial) => partial.role === 'distinct');
+  const grouping = groupingSets(holding.map((cuboid) => keysOf(base, cuboid)));
   return {
-    grouping: groupingSets(holding.map((cuboid) => keysOf(base, cuboid))),
+    grouping,
     counts: new Map(distinct.map((partial, index) => [partial.column, `d${index}`])),
+    setWords: new Map(holding.map((cuboid) => [groupingId(grouping, keysOf(base, cuboid)), words.get(cuboid.name)!])),
   };
+}
+
+function wordsOf(base: ShapeBase, cuboid: PlannedCuboid, cardinality: Readonly<Record<string, number>>): SortWord[] {
+  return sortWords(
+    cuboid.sortedBy.map((dimension) => {
+      const key = levelKey(dimension, cuboid.levels[dimension]!);
+      return { dimension, column: base.columns.code.get(key)!, members: cardinality[key]! };
+    }),
+  );
 }
 
 /** The partials of `role` a cuboid stores. */
