@@ -103,9 +103,10 @@ function section(results: Measurement[], duckdb: string): string {
     '  hierarchy checks and statistics, planning, the cuboid scan, reading cuboids into typed arrays, Arrow encoding and the',
     '  atomic, fsynced write). *Peak RSS* is the process maximum (`process.resourceUsage().maxRSS`), DuckDB included.',
     '- *GROUPING SETS query alone*: another fresh process, same DuckDB settings, runs the dimension scan (untimed: the queries',
-    '  join its code tables), then times the exact SELECTs of the cuboid scan — the main GROUPING SETS and, when some cuboids',
-    '  hold exact distinct counts, the second one that counts them — each wrapped in `SELECT count(*), max(hash(q))`, so every',
-    '  column is computed and the result discarded.',
+    '  join its code tables), then times the GROUPING SETS SELECTs of the cuboid scan exactly as the build runs them — the main',
+    '  one and, when some cuboids hold exact distinct counts, the second one that counts them — each wrapped in',
+    '  `SELECT count(*), max(hash(q))`, so every column is computed and the result discarded. The build itself also packs each',
+    '  row\'s codes into sort words and stores the rows in a temp table: that is counted in the build, not here.',
     `- *Cuboid files*: the Arrow IPC files of the cuboids (dictionaries and parent maps excluded). *Fact table as Parquet*: \`COPY ${values.cube === 'transactions' ? 'fact_transactions' : 'the fact table'} TO … (FORMAT parquet)\` with DuckDB's defaults (Snappy).`,
     `- Warehouse files: ${results.map((result) => `${result.rows.toLocaleString('en-US')} rows → ${mib(result.warehouseBytes)}${result.seedSeconds === undefined ? '' : ` (seeded in ${seconds(result.seedSeconds)})`}`).join('; ')}.`,
   ];
