@@ -7,7 +7,7 @@ import { buildCube } from '../../src/build/index.ts';
 import type { BuildProgress } from '../../src/build/types.ts';
 import type { CubeData } from '../../src/model/data.ts';
 import { readCube } from '../../src/store/index.ts';
-import { expectOracleMatch, openOracle } from './fixtures/oracle.ts';
+import { expectOracleMatch, expectStoredInOrder, openOracle } from './fixtures/oracle.ts';
 import { TINY_STAR, createTinyWarehouse, tinyCubes } from './fixtures/tinyWarehouse.ts';
 
 let dir: string;
@@ -55,13 +55,7 @@ describe('cuboid rows', () => {
         const members = (dimension: string) => data.dictionaries[`${dimension}.${cuboid.levels[dimension]}`]!.length;
         const expected = [...grouped].sort((a, b) => members(a) - members(b) || modelOrder.indexOf(a) - modelOrder.indexOf(b));
         expect(cuboid.sortedBy, cuboid.name).toEqual(expected);
-        const columns = expected.map((dimension) => cuboid.codes[dimension]!);
-        for (let row = 1; row < cuboid.rows; row++) {
-          let k = 0;
-          while (k < columns.length && columns[k]![row] === columns[k]![row - 1]) k++;
-          // Each cell once, in strictly increasing key order.
-          expect(k < columns.length && columns[k]![row]! > columns[k]![row - 1]!, `${cuboid.name} row ${row}`).toBe(true);
-        }
+        expectStoredInOrder(cuboid, expected);
         if (expected.join() !== grouped.join()) {
           reordered++;
           if (Object.keys(cuboid.registers).length > 0) reorderedWithRegisters++;

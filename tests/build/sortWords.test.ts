@@ -8,7 +8,7 @@ import { buildCube } from '../../src/build/index.ts';
 import { keyFromWords, sortWords, unpackWord, wordColumn, wordSql, type SortKey } from '../../src/build/sortWords.ts';
 import { parseDefinition } from '../../src/model/loadDefinitions.ts';
 import { readCube } from '../../src/store/index.ts';
-import { expectOracleMatch, openOracle } from './fixtures/oracle.ts';
+import { expectOracleMatch, expectStoredInOrder, openOracle } from './fixtures/oracle.ts';
 import { createTinyWarehouse } from './fixtures/tinyWarehouse.ts';
 
 const key = (dimension: string, members: number): SortKey => ({ dimension, column: `c_${dimension}`, members });
@@ -115,12 +115,7 @@ cubes:
     for (const cuboid of data.cuboids) {
       const members = cuboid.sortedBy.map((dimension) => data.dictionaries[`${dimension}.${cuboid.levels[dimension]}`]!.length);
       if (members.reduce((product, count) => product * count, 1) > 2 ** 31) multiWord++;
-      const columns = cuboid.sortedBy.map((dimension) => cuboid.codes[dimension]!);
-      for (let row = 1; row < cuboid.rows; row++) {
-        let k = 0;
-        while (k < columns.length && columns[k]![row] === columns[k]![row - 1]) k++;
-        expect(k < columns.length && columns[k]![row]! > columns[k]![row - 1]!, `${cuboid.name} row ${row}`).toBe(true);
-      }
+      expectStoredInOrder(cuboid, cuboid.sortedBy);
     }
     // Both four-level cuboids, one of them folded to months, and the days × sales × amounts really needed two words.
     expect(multiWord).toBe(3);
